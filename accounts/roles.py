@@ -1,0 +1,103 @@
+"""Roles are Django groups; this table is the one place that says what each may do.
+
+A data migration creates the groups; after every ``migrate`` the groups are
+given exactly the permissions below (new models' permissions only exist after
+migrate, hence the post_migrate hook in AccountsConfig). Entries are
+``app_label.codename``; ``app_label.*`` means every permission of that app and
+``app_label.view_*`` every view permission. Names of apps that are not
+installed yet are simply skipped.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    INSPECTOR = "inspector", "执法人员"
+    LEGAL_REVIEWER = "legal_reviewer", "法制审核"
+    APPROVER = "approver", "负责人"
+    MANAGER = "manager", "统计/领导"
+    ADMINISTRATOR = "administrator", "系统管理员"
+    REPORTING_CLIENT = "reporting_client", "报表客户端"
+    MONITORING_PLATFORM = "monitoring_platform", "监控平台"
+
+
+# Group names are the stable role codes; the Chinese label is shown beside them.
+ROLE_GROUP_NAMES = {role: role.value for role in Role}
+
+# Roles whose members log in to the web UI (the admin).
+STAFF_ROLES = {
+    Role.INSPECTOR,
+    Role.LEGAL_REVIEWER,
+    Role.APPROVER,
+    Role.MANAGER,
+    Role.ADMINISTRATOR,
+}
+
+_READ_REFERENCE = ["accounts.view_region", "accounts.view_unit", "companies.view_industry"]
+_READ_ALL = ["accounts.view_*", "companies.view_*", "cases.view_*", "stats.view_*"]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.INSPECTOR: [
+        *_READ_ALL,
+        "companies.add_enterprise",
+        "companies.change_enterprise",
+        "companies.add_enterpriseimport",
+        "companies.add_positivelistentry",
+        "companies.change_positivelistentry",
+    ],
+    Role.LEGAL_REVIEWER: [*_READ_ALL],
+    Role.APPROVER: [
+        *_READ_ALL,
+        "companies.add_enterprise",
+        "companies.change_enterprise",
+        "companies.add_enterpriseimport",
+        "companies.add_positivelistentry",
+        "companies.change_positivelistentry",
+    ],
+    Role.MANAGER: [*_READ_ALL],
+    Role.ADMINISTRATOR: [
+        "accounts.*",
+        "companies.*",
+        "cases.*",
+        "stats.*",
+        "auth.view_user",
+        "auth.change_user",
+        "auth.add_user",
+        "auth.view_group",
+        "authtoken.view_tokenproxy",
+        "authtoken.add_tokenproxy",
+        "authtoken.delete_tokenproxy",
+    ],
+    Role.REPORTING_CLIENT: [*_READ_ALL],
+    Role.MONITORING_PLATFORM: [*_READ_REFERENCE, "companies.view_enterprise"],
+}
+
+
+def _resolve(patterns: list[str]):
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    query = Q(pk__in=[])
+    for pattern in patterns:
+        app_label, codename = pattern.split(".", 1)
+        if codename == "*":
+            query |= Q(content_type__app_label=app_label)
+        elif codename.endswith("*"):
+            query |= Q(content_type__app_label=app_label, codename__startswith=codename[:-1])
+        else:
+            query |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.filter(query)
+
+
+def sync_role_permissions(sender=None, **kwargs) -> None:
+    """Create the role groups if missing and set their permissions to the table."""
+    from django.contrib.auth.models import Group
+
+    using = kwargs.get("using", "default")
+    if using != "default":
+        return
+    for role, patterns in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=ROLE_GROUP_NAMES[Role(role)])
+        group.permissions.set(_resolve(patterns))

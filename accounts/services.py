@@ -1,0 +1,160 @@
+"""Writes to accounts: regions, units and officers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+
+from accounts.choices import RegionLevel
+from accounts.models import Officer, Region, Unit
+from accounts.roles import ROLE_GROUP_NAMES, STAFF_ROLES, Role
+from ecoenforce.errors import ErrorItem, ValidationFailed
+
+User = get_user_model()
+
+
+def region_upsert(*, code: str, name: str, level: str, parent: Region | None) -> Region:
+    """Create or rename a region; its path follows the parent's."""
+    path = f"{parent.path if parent else ''}{code}/"
+    region, _ = Region.objects.update_or_create(
+        code=code, defaults={"name": name, "level": level, "parent": parent, "path": path}
+    )
+    return region
+
+
+def regions_from_codes(codes: list[str], *, field: str = "regions") -> list[Region]:
+    codes = [str(code).strip() for code in codes]
+    found = {region.code: region for region in Region.objects.filter(code__in=codes)}
+    missing = [code for code in codes if code not in found]
+    if missing:
+        raise ValidationFailed(
+            [
+                ErrorItem(field, "unknown_region", f"行政区划代码 {code} 不存在")
+                for code in missing
+            ]
+        )
+    return [found[code] for code in codes]
+
+
+def _check_roles(roles: list[str]) -> list[Role]:
+    bad = [role for role in roles if role not in Role.values]
+    if bad:
+        raise ValidationFailed(
+            [
+                ErrorItem(
+                    "roles",
+                    "unknown_role",
+                    f"角色 {role} 不存在，可选：{', '.join(Role.values)}",
+                )
+                for role in bad
+            ]
+        )
+    return [Role(role) for role in roles]
+
+
+@transaction.atomic
+def officer_create(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    roles: list[str],
+    badge_number: str | None = None,
+    unit: Unit | None = None,
+    certificate_valid_until: date | None = None,
+    region_codes: list[str] | None = None,
+    phone: str = "",
+) -> Officer:
+    """Create a login with its officer profile, role groups and region scope."""
+    errors: list[ErrorItem] = []
+    role_values = _check_roles(roles)
+    if User.objects.filter(username=username).exists():
+        errors.append(ErrorItem("username", "duplicate", f"用户名 {username} 已被使用"))
+    badge_number = (badge_number or "").strip() or None
+    if badge_number and Officer.objects.filter(badge_number=badge_number).exists():
+        errors.append(ErrorItem("badge_number", "duplicate", f"执法证号 {badge_number} 已存在"))
+    field_roles = {Role.INSPECTOR, Role.LEGAL_REVIEWER, Role.APPROVER}
+    if not badge_number and field_roles.intersection(role_values):
+        errors.append(
+            ErrorItem("badge_number", "required", "执法人员、法制审核和负责人须填写执法证号")
+        )
+    try:
+        validate_password(password, User(username=username))
+    except DjangoValidationError as exc:
+        errors.extend(ErrorItem("password", "weak_password", str(m)) for m in exc.messages)
+    regions = regions_from_codes(region_codes or []) if region_codes else []
+    if errors:
+        raise ValidationFailed(errors)
+
+    user = User(username=username, is_staff=bool(STAFF_ROLES.intersection(role_values)))
+    user.set_password(password)
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=[ROLE_GROUP_NAMES[r] for r in role_values]))
+    officer = Officer.objects.create(
+        user=user,
+        name=name,
+        badge_number=badge_number,
+        unit=unit,
+        certificate_valid_until=certificate_valid_until,
+        phone=phone,
+    )
+    officer.regions.set(regions)
+    return officer
+
+
+@transaction.atomic
+def officer_update(
+    *,
+    officer: Officer,
+    name: str | None = None,
+    roles: list[str] | None = None,
+    badge_number: str | None = None,
+    unit: Unit | None = None,
+    certificate_valid_until: date | None = None,
+    region_codes: list[str] | None = None,
+    phone: str | None = None,
+    is_active: bool | None = None,
+) -> Officer:
+    """Change an officer's profile, roles or scope; ``None`` leaves a field as is."""
+    officer = Officer.objects.select_for_update().get(pk=officer.pk)
+    if badge_number is not None:
+        badge_number = badge_number.strip() or None
+        if (
+            badge_number
+            and Officer.objects.filter(badge_number=badge_number).exclude(pk=officer.pk).exists()
+        ):
+            raise ValidationFailed(
+                [ErrorItem("badge_number", "duplicate", f"执法证号 {badge_number} 已存在")]
+            )
+        officer.badge_number = badge_number
+    for attr, value in (
+        ("name", name),
+        ("unit", unit),
+        ("certificate_valid_until", certificate_valid_until),
+        ("phone", phone),
+    ):
+        if value is not None:
+            setattr(officer, attr, value)
+    officer.save()
+    user = officer.user
+    if roles is not None:
+        role_values = _check_roles(roles)
+        user.groups.set(
+            Group.objects.filter(name__in=[ROLE_GROUP_NAMES[r] for r in role_values])
+        )
+        user.is_staff = bool(STAFF_ROLES.intersection(role_values))
+    if is_active is not None:
+        user.is_active = is_active
+    user.save()
+    if region_codes is not None:
+        officer.regions.set(regions_from_codes(region_codes))
+    return officer
+
+
+def county_regions_of(city_code: str) -> list[Region]:
+    return list(Region.objects.filter(parent_id=city_code, level=RegionLevel.COUNTY))

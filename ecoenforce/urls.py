@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+from rest_framework.throttling import AnonRateThrottle
+
+from accounts.api.views import OfficerViewSet, RegionViewSet, UnitViewSet
+from companies.api.views import EnterpriseViewSet, IndustryViewSet
+from ecoenforce.health import healthz
+
+
+class TokenView(ObtainAuthToken):
+    """``POST {"username", "password"}`` → ``{"token"}``; throttled per address."""
+
+    throttle_classes = [AnonRateThrottle]
+
+
+router = DefaultRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("industries", IndustryViewSet, basename="industry")
+router.register("units", UnitViewSet, basename="unit")
+router.register("officers", OfficerViewSet, basename="officer")
+router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+
+api_v1 = [
+    path("auth/token/", TokenView.as_view(), name="api-token"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="v1")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
