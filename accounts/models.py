@@ -41,7 +41,9 @@ class Region(models.Model):
         verbose_name_plural = "行政区划"
         ordering = ["code"]
         indexes = [
-            models.Index(fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"])
+            models.Index(
+                fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"]
+            )
         ]
 
     def __str__(self) -> str:

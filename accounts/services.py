@@ -33,10 +33,7 @@ def regions_from_codes(codes: list[str], *, field: str = "regions") -> list[Regi
     missing = [code for code in codes if code not in found]
     if missing:
         raise ValidationFailed(
-            [
-                ErrorItem(field, "unknown_region", f"行政区划代码 {code} 不存在")
-                for code in missing
-            ]
+            [ErrorItem(field, "unknown_region", f"行政区划代码 {code} 不存在") for code in missing]
         )
     return [found[code] for code in codes]
 
@@ -144,9 +141,7 @@ def officer_update(
     user = officer.user
     if roles is not None:
         role_values = _check_roles(roles)
-        user.groups.set(
-            Group.objects.filter(name__in=[ROLE_GROUP_NAMES[r] for r in role_values])
-        )
+        user.groups.set(Group.objects.filter(name__in=[ROLE_GROUP_NAMES[r] for r in role_values]))
         user.is_staff = bool(STAFF_ROLES.intersection(role_values))
     if is_active is not None:
         user.is_active = is_active

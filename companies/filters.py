@@ -18,9 +18,7 @@ def filter_region_subtree(queryset, name, value):
 
 
 class EnterpriseFilter(BaseFilterSet):
-    region = django_filters.CharFilter(
-        method=filter_region_subtree, label="行政区划代码（含下级）"
-    )
+    region = django_filters.CharFilter(method=filter_region_subtree, label="行政区划代码（含下级）")
     industry = django_filters.CharFilter(method="filter_industry", label="行业代码（门类或大类）")
     permit_category = django_filters.ChoiceFilter(choices=PermitCategory.choices)
     performance_grade = django_filters.ChoiceFilter(choices=PerformanceGrade.choices)

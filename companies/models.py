@@ -5,18 +5,17 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length
 
 from accounts.models import Region
 from companies.choices import EnterpriseStatus, ImportStatus, PerformanceGrade, PermitCategory
 from companies.validators import validate_permit_number, validate_uscc
 from ecoenforce.errors import DomainError
 
-__all__ = ["Region", "Industry", "Enterprise", "PositiveListEntry", "EnterpriseImport"]
+__all__ = ["Enterprise", "EnterpriseImport", "Industry", "PositiveListEntry", "Region"]
 
 
 class Industry(models.Model):
-    """国民经济行业分类 (GB/T 4754-2017): sections (门类, a letter) and divisions (大类, two digits)."""
+    """国民经济行业分类 (GB/T 4754-2017): sections (门类, letters) and divisions (大类, digits)."""
 
     code = models.CharField("行业代码", max_length=5, primary_key=True)
     name = models.CharField("行业名称", max_length=100)
@@ -157,8 +156,6 @@ class Enterprise(models.Model):
             )
 
 
-
-
 class PositiveListEntry(models.Model):
     """正面清单 membership: an enterprise is on the list from ``added_on`` until ``removed_on``."""
 
@@ -207,7 +204,9 @@ class EnterpriseImport(models.Model):
     file_name = models.CharField("文件名", max_length=200)
     file = models.FileField("文件", upload_to="imports/%Y/%m/", blank=True)
     partial = models.BooleanField(
-        "部分导入", default=False, help_text="勾选后导入无误的行，跳过有错误的行；否则整文件有错即不导入"
+        "部分导入",
+        default=False,
+        help_text="勾选后导入无误的行，跳过有错误的行；否则整文件有错即不导入",
     )
     status = models.CharField(
         "状态", max_length=16, choices=ImportStatus.choices, default=ImportStatus.PENDING

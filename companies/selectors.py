@@ -12,9 +12,7 @@ def enterprise_list(*, user, filters: dict | None = None) -> QuerySet[Enterprise
     """Enterprises the user may see, filtered by ``EnterpriseFilter`` when given."""
     from companies.filters import EnterpriseFilter
 
-    queryset = restrict_to_regions(
-        Enterprise.objects.select_related("region", "industry"), user
-    )
+    queryset = restrict_to_regions(Enterprise.objects.select_related("region", "industry"), user)
     if filters is not None:
         queryset = EnterpriseFilter(filters, queryset=queryset).qs
     return queryset

@@ -15,7 +15,7 @@ PERMIT_NUMBER_RE = re.compile(r"^(?P<uscc>[0-9A-Z]{18})(?P<site>\d{3})(?P<letter
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(_VALUE[char] * weight for char, weight in zip(first17, USCC_WEIGHTS))
+    total = sum(_VALUE[char] * weight for char, weight in zip(first17, USCC_WEIGHTS, strict=False))
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
@@ -23,7 +23,9 @@ def uscc_error(code: str) -> DomainError | None:
     """The reason ``code`` is not a valid USCC, or None when it is."""
     if len(code) != 18:
         return DomainError(
-            f"统一社会信用代码应为 18 位，实际为 {len(code)} 位", code="invalid_length", field="uscc"
+            f"统一社会信用代码应为 18 位，实际为 {len(code)} 位",
+            code="invalid_length",
+            field="uscc",
         )
     bad = sorted({char for char in code if char not in _VALUE})
     if bad:
@@ -63,7 +65,8 @@ def validate_permit_number(number: str, *, uscc: str) -> None:
     match = PERMIT_NUMBER_RE.match(number)
     if not match:
         raise DomainError(
-            "排污许可证编号格式应为：统一社会信用代码 + 3 位数字 + 1 位字母，如 91130200699229617X001P",
+            "排污许可证编号格式应为：统一社会信用代码 + 3 位数字 + 1 位字母，"
+            "如 91130200699229617X001P",
             code="invalid_permit_number",
             field="permit_number",
         )

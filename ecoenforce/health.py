@@ -14,7 +14,7 @@ def database_status() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return "ok"
-    except Exception:  # noqa: BLE001 - any failure means "down" here
+    except Exception:  # any failure means "down" here
         return "down"
 
 
@@ -28,7 +28,7 @@ def broker_status() -> str:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
-    except Exception:  # noqa: BLE001
+    except Exception:  # any failure means "down" here
         return "down"
 
 

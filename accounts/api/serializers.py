@@ -18,7 +18,9 @@ class OfficerSerializer(serializers.ModelSerializer):
     """An officer and the login behind it. ``roles`` are role codes; ``regions`` GB/T 2260 codes."""
 
     username = serializers.CharField(source="user.username", max_length=150)
-    password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, required=False, style={"input_type": "password"}
+    )
     roles = serializers.ListField(
         child=serializers.ChoiceField(choices=Role.choices), required=False, default=list
     )

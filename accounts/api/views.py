@@ -67,8 +67,10 @@ class OfficerViewSet(
         serializer = self.get_serializer(officer, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if "user" in data and "username" in data["user"] and (
-            data["user"]["username"] != officer.user.username
+        if (
+            "user" in data
+            and "username" in data["user"]
+            and (data["user"]["username"] != officer.user.username)
         ):
             raise DomainError("用户名创建后不能修改", code="immutable", field="username")
         if data.get("password"):
