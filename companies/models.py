@@ -8,7 +8,12 @@ from django.db.models import Q
 
 from accounts.models import Region
 from companies.choices import EnterpriseStatus, ImportStatus, PerformanceGrade, PermitCategory
-from companies.validators import validate_permit_number, validate_uscc
+from companies.validators import (
+    validate_latitude,
+    validate_longitude,
+    validate_permit_number,
+    validate_uscc,
+)
 from ecoenforce.errors import DomainError
 
 __all__ = ["Enterprise", "EnterpriseImport", "Industry", "PositiveListEntry", "Region"]
@@ -135,6 +140,8 @@ class Enterprise(models.Model):
         for check in (
             lambda: validate_uscc(self.uscc, legacy_reason=self.uscc_legacy_reason),
             self._check_permit,
+            lambda: validate_latitude(self.latitude),
+            lambda: validate_longitude(self.longitude),
         ):
             try:
                 check()

@@ -76,3 +76,30 @@ def validate_permit_number(number: str, *, uscc: str) -> None:
             code="permit_uscc_mismatch",
             field="permit_number",
         )
+
+
+# Ranges of the enterprise_latitude_range / enterprise_longitude_range constraints,
+# checked here too so a bad value is refused with a message instead of an
+# IntegrityError from the database.
+LATITUDE_RANGE = (-90, 90)
+LONGITUDE_RANGE = (-180, 180)
+
+
+def validate_latitude(value) -> None:
+    """纬度: decimal degrees within ±90 (WGS-84 or GCJ-02 alike)."""
+    if value is not None and not LATITUDE_RANGE[0] <= value <= LATITUDE_RANGE[1]:
+        raise DomainError(
+            f"纬度应在 {LATITUDE_RANGE[0]} 到 {LATITUDE_RANGE[1]} 之间，实际为 {value}",
+            code="latitude_out_of_range",
+            field="latitude",
+        )
+
+
+def validate_longitude(value) -> None:
+    """经度: decimal degrees within ±180."""
+    if value is not None and not LONGITUDE_RANGE[0] <= value <= LONGITUDE_RANGE[1]:
+        raise DomainError(
+            f"经度应在 {LONGITUDE_RANGE[0]} 到 {LONGITUDE_RANGE[1]} 之间，实际为 {value}",
+            code="longitude_out_of_range",
+            field="longitude",
+        )

@@ -53,9 +53,9 @@ def _flatten(detail, prefix: str | None = None) -> list[ErrorItem]:
     items: list[ErrorItem] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            field = None if key in ("non_field_errors", "__all__") else key
+            field = None if key in ("non_field_errors", "__all__") else str(key)
             if prefix is not None:
-                field = f"{prefix}.{key}" if field else prefix
+                field = f"{prefix}.{key}" if field is not None else prefix
             items.extend(_flatten(value, field))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):

@@ -14,6 +14,7 @@ from companies.models import Enterprise, Industry
 from companies.validators import USCC_CHARSET, uscc_check_char
 
 User = get_user_model()
+PASSWORD = "Secret-pass-123"
 
 
 def make_uscc(rng: random.Random | int | None = None, region_code: str = "131082") -> str:
@@ -27,10 +28,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "Secret-pass-123")
+    password = factory.django.Password(PASSWORD)
 
 
 class OfficerFactory(factory.django.DjangoModelFactory):

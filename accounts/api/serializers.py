@@ -14,6 +14,25 @@ class RegionSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "level", "parent", "updated_at"]
 
 
+class RoleListField(serializers.ListField):
+    """The user's role codes, read from its groups."""
+
+    child = serializers.ChoiceField(choices=Role.choices)
+
+    def get_attribute(self, instance: Officer) -> list[str]:
+        groups = {group.name for group in instance.user.groups.all()}
+        return [role.value for role in Role if role.value in groups]
+
+
+class RegionCodeListField(serializers.ListField):
+    """The officer's own scope regions as GB/T 2260 codes (empty: unit's or whole city)."""
+
+    child = serializers.CharField(max_length=6)
+
+    def get_attribute(self, instance: Officer) -> list[str]:
+        return [region.code for region in instance.regions.all()]
+
+
 class OfficerSerializer(serializers.ModelSerializer):
     """An officer and the login behind it. ``roles`` are role codes; ``regions`` GB/T 2260 codes."""
 
@@ -21,12 +40,8 @@ class OfficerSerializer(serializers.ModelSerializer):
     password = serializers.CharField(
         write_only=True, required=False, style={"input_type": "password"}
     )
-    roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.choices), required=False, default=list
-    )
-    regions = serializers.ListField(
-        child=serializers.CharField(max_length=6), required=False, default=list
-    )
+    roles = RoleListField(required=False, default=list)
+    regions = RegionCodeListField(required=False, default=list)
     unit = serializers.PrimaryKeyRelatedField(
         queryset=Unit.objects.all(), required=False, allow_null=True
     )
@@ -49,13 +64,6 @@ class OfficerSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         extra_kwargs = {"badge_number": {"validators": []}}
-
-    def to_representation(self, instance: Officer) -> dict:
-        data = super().to_representation(instance)
-        groups = {group.name for group in instance.user.groups.all()}
-        data["roles"] = [role.value for role in Role if role.value in groups]
-        data["regions"] = [region.code for region in instance.regions.all()]
-        return data
 
 
 class UnitSerializer(serializers.ModelSerializer):
