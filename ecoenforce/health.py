@@ -25,7 +25,9 @@ def broker_status() -> str:
     from ecoenforce.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        # The URL is read from settings on each call rather than from the app's
+        # configuration, which Celery caches at first use.
+        with app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception:  # any failure means "down" here
