@@ -1,0 +1,96 @@
+from django.db import models
+
+
+class ViolationCategory(models.TextChoices):
+    AIR = "air", "大气"
+    WATER = "water", "水"
+    SOLID_WASTE = "solid_waste", "固体废物和危险废物"
+    EIA = "eia", "环境影响评价"
+    DISCHARGE_PERMIT = "discharge_permit", "排污许可"
+    SOIL = "soil", "土壤"
+    NOISE = "noise", "噪声"
+    OTHER = "other", "其他"
+
+
+class FineRule(models.TextChoices):
+    RANGE = "range", "固定金额区间"
+    PERCENT = "percent", "按金额比例（如建设项目总投资额）"
+    PER_DAY = "per_day", "按日计罚"
+    PER_OCCURRENCE = "per_occurrence", "按次计罚"
+    NONE = "none", "无罚款"
+
+
+class CaseStatus(models.TextChoices):
+    CLUE = "clue", "案件线索"
+    FILED = "filed", "已立案"
+    INVESTIGATING = "investigating", "调查取证"
+    SUSPENDED = "suspended", "中止调查"
+    REVIEW = "review", "案件审查"
+    NOTIFIED = "notified", "已事先告知"
+    HEARING = "hearing", "听证"
+    LEGAL_REVIEW = "legal_review", "法制审核"
+    COLLECTIVE_DISCUSSION = "collective_discussion", "集体讨论"
+    DECIDED = "decided", "已作出处罚决定"
+    SERVED = "served", "已送达"
+    EXECUTING = "executing", "执行中"
+    CLOSED = "closed", "已结案"
+    ARCHIVED = "archived", "已归档"
+    NOT_FILED = "not_filed", "不予立案"
+    NO_PENALTY = "no_penalty", "不予处罚"
+    TRANSFERRED = "transferred", "已移送"
+
+
+class CaseSource(models.TextChoices):
+    INSPECTION = "inspection", "现场检查"
+    OFFSITE = "offsite", "非现场执法"
+    COMPLAINT = "complaint", "投诉举报"
+    TRANSFER = "transfer", "上级交办或部门移送"
+    OTHER = "other", "其他"
+
+
+class PartyKind(models.TextChoices):
+    ORGANISATION = "organisation", "法人或其他组织"
+    INDIVIDUAL = "individual", "公民（含个体工商户）"
+
+
+class WaiverKind(models.TextChoices):
+    MINOR = "minor", "轻微违法不予处罚"
+    FIRST = "first", "首违不罚"
+    NO_FAULT = "no_fault", "无主观过错不予处罚"
+
+
+class PaymentPlan(models.TextChoices):
+    FULL = "full", "一次缴纳"
+    INSTALMENT = "instalment", "分期缴纳"
+    DEFERRED = "deferred", "延期缴纳"
+
+
+class PaymentKind(models.TextChoices):
+    FINE = "fine", "罚款"
+    LATE_FEE = "late_fee", "加处罚款"
+
+
+class ClosingReason(models.TextChoices):
+    PAID = "paid", "罚款已缴清"
+    NO_FINE = "no_fine", "无罚款（仅其他处罚已执行）"
+    WAIVED_BY_LAW = "waived_by_law", "依法免除或终结执行"
+    COURT_ENFORCEMENT = "court_enforcement", "已申请人民法院强制执行"
+
+
+class MeasureKind(models.TextChoices):
+    DAILY_PENALTY = "daily_penalty", "按日连续处罚"
+    SEAL_SEIZE = "seal_seize", "查封、扣押"
+    PRODUCTION_RESTRICTION = "production_restriction", "限制生产、停产整治"
+    DETENTION_TRANSFER = "detention_transfer", "移送行政拘留"
+    CRIME_TRANSFER = "crime_transfer", "移送涉嫌环境犯罪"
+
+
+class TransferKind(models.TextChoices):
+    POLICE = "police", "移送公安机关"
+    PROCURATORATE = "procuratorate", "移送检察机关"
+    OTHER_AGENCY = "other_agency", "移送其他有管辖权的机关"
+
+
+class CalendarSource(models.TextChoices):
+    PACKAGE = "package", "chinese-calendar 软件包"
+    MANUAL = "manual", "管理员按国务院通知录入"

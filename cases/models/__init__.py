@@ -1,0 +1,28 @@
+"""Enforcement models; one module per part, re-exported here."""
+
+from cases.models.calendar import CalendarDay, CalendarYear
+from cases.models.penalty import (
+    CaseEvent,
+    CaseNumberCounter,
+    CaseTransition,
+    CaseViolation,
+    Evidence,
+    Payment,
+    PenaltyCase,
+    SpecialMeasure,
+)
+from cases.models.violations import ViolationType
+
+__all__ = [
+    "CalendarDay",
+    "CalendarYear",
+    "CaseEvent",
+    "CaseNumberCounter",
+    "CaseTransition",
+    "CaseViolation",
+    "Evidence",
+    "Payment",
+    "PenaltyCase",
+    "SpecialMeasure",
+    "ViolationType",
+]
