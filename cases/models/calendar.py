@@ -31,7 +31,7 @@ class CalendarYear(models.Model):
 
 
 class CalendarDay(models.Model):
-    """A day that departs from the weekday rule: a public holiday, or a make-up workday (调休上班)."""
+    """A day off the weekday rule: a public holiday, or a make-up workday (调休上班)."""
 
     day = models.DateField("日期", primary_key=True)
     year = models.ForeignKey(
