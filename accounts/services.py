@@ -9,21 +9,36 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
 from accounts.choices import RegionLevel
 from accounts.models import Officer, Region, Unit
 from accounts.roles import ROLE_GROUP_NAMES, STAFF_ROLES, Role
-from ecoenforce.errors import ErrorItem, ValidationFailed
+from ecoenforce.errors import DomainError, ErrorItem, ValidationFailed
 
 User = get_user_model()
 
 
+@transaction.atomic
 def region_upsert(*, code: str, name: str, level: str, parent: Region | None) -> Region:
-    """Create or rename a region; its path follows the parent's."""
+    """Create, rename or move a region; its path and its descendants' paths follow the parent."""
+    if parent is not None and code in parent.path.split("/"):
+        raise DomainError(
+            f"行政区划 {code} 不能以自身或其下级 {parent.code} 为上级",
+            code="region_cycle",
+            field="parent",
+        )
     path = f"{parent.path if parent else ''}{code}/"
+    old_path = Region.objects.filter(code=code).values_list("path", flat=True).first()
     region, _ = Region.objects.update_or_create(
         code=code, defaults={"name": name, "level": level, "parent": parent, "path": path}
     )
+    if old_path and old_path != path:
+        # Moved: every region below keeps its place under the new path.
+        Region.objects.filter(path__startswith=old_path).exclude(code=code).update(
+            path=Concat(Value(path), Substr("path", len(old_path) + 1))
+        )
     return region
 
 
