@@ -39,25 +39,43 @@ ENTERPRISE_FIELDS = (
 )
 
 
-def check_region_in_scope(*, user, region: Region, field: str = "region") -> None:
-    """An officer records enterprises only in a county-level region of their scope."""
+def check_region_is_county(*, region: Region, field: str = "region") -> None:
+    """Enterprises are registered in a county-level region, never a city or province."""
     if region.level != RegionLevel.COUNTY:
         raise DomainError(
             f"企业应登记在县级行政区划，{region.name} 不是县级区划",
             code="region_not_county",
             field=field,
         )
+
+
+def check_region_in_scope(*, user, region: Region, field: str = "region") -> None:
+    """An officer records enterprises only in a county-level region of their scope."""
+    check_region_is_county(region=region, field=field)
     if not region_visible(user, region.code):
         raise DomainError(
             f"{region.name} 不在您的管辖范围内", code="region_out_of_scope", field=field
         )
 
 
-def _validate(enterprise: Enterprise) -> None:
+def enterprise_validate_row(enterprise: Enterprise, *, relations_loaded: bool = False) -> None:
+    """The single-row rules: field formats and choices, then ``Enterprise.clean()``.
+
+    Uniqueness and the database constraints are left out: the callers check
+    the USCC against the table themselves (one query per row here, one per
+    batch in the import). With ``relations_loaded`` the region and industry
+    came from the database already (the import's prefetched dicts), so
+    Django's per-row existence query for each foreign key is skipped.
+    """
+    exclude = ["region", "industry"] if relations_loaded else None
     try:
-        enterprise.full_clean(validate_unique=False, validate_constraints=False)
+        enterprise.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except DjangoValidationError as exc:
         raise ValidationFailed.from_django(exc) from None
+
+
+def _validate(enterprise: Enterprise) -> None:
+    enterprise_validate_row(enterprise)
     duplicate = Enterprise.objects.filter(uscc=enterprise.uscc).exclude(pk=enterprise.pk)
     if duplicate.exists():
         raise DomainError(

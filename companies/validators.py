@@ -85,9 +85,17 @@ LATITUDE_RANGE = (-90, 90)
 LONGITUDE_RANGE = (-180, 180)
 
 
+def _out_of_range(value, bounds: tuple[int, int]) -> bool:
+    try:
+        return value is not None and not bounds[0] <= value <= bounds[1]
+    except TypeError:
+        # Not a number at all: the field's own validation reports that.
+        return False
+
+
 def validate_latitude(value) -> None:
     """纬度: decimal degrees within ±90 (WGS-84 or GCJ-02 alike)."""
-    if value is not None and not LATITUDE_RANGE[0] <= value <= LATITUDE_RANGE[1]:
+    if _out_of_range(value, LATITUDE_RANGE):
         raise DomainError(
             f"纬度应在 {LATITUDE_RANGE[0]} 到 {LATITUDE_RANGE[1]} 之间，实际为 {value}",
             code="latitude_out_of_range",
@@ -97,7 +105,7 @@ def validate_latitude(value) -> None:
 
 def validate_longitude(value) -> None:
     """经度: decimal degrees within ±180."""
-    if value is not None and not LONGITUDE_RANGE[0] <= value <= LONGITUDE_RANGE[1]:
+    if _out_of_range(value, LONGITUDE_RANGE):
         raise DomainError(
             f"经度应在 {LONGITUDE_RANGE[0]} 到 {LONGITUDE_RANGE[1]} 之间，实际为 {value}",
             code="longitude_out_of_range",
