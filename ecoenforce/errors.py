@@ -67,6 +67,13 @@ class ValidationFailed(DomainError):
         return cls(items)
 
 
+class Forbidden(DomainError):
+    """The user's role does not allow this step."""
+
+    status = 403
+    default_code = "forbidden"
+
+
 class ConflictError(DomainError):
     """The record's state does not allow this (illegal transition, closed record)."""
 

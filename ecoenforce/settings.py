@@ -209,6 +209,15 @@ UNFOLD = {
 # The city this installation serves; regions outside it can be loaded as well
 # (manage.py load_regions), and a scope on any node covers what lies under it.
 ECOENFORCE_CITY_REGION = env_str("ECOENFORCE_CITY_REGION", "131000")
+# Case numbers read "<prefix>〔<year>〕<n>号", e.g. 廊环罚〔2026〕12号.
+ECOENFORCE_CASE_NUMBER_PREFIX = env_str("ECOENFORCE_CASE_NUMBER_PREFIX", "廊环罚")
+# 较大数额罚款 that gives the right to a hearing (处罚法 art. 63); set by the province.
+ECOENFORCE_HEARING_THRESHOLD_ORGANISATION = env_int(
+    "ECOENFORCE_HEARING_THRESHOLD_ORGANISATION", 200_000
+)
+ECOENFORCE_HEARING_THRESHOLD_INDIVIDUAL = env_int("ECOENFORCE_HEARING_THRESHOLD_INDIVIDUAL", 10_000)
+# Evidence uploads: size limit and accepted file types.
+ECOENFORCE_EVIDENCE_MAX_BYTES = env_int("ECOENFORCE_EVIDENCE_MAX_BYTES", 200 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,
