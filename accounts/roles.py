@@ -37,19 +37,32 @@ STAFF_ROLES = {
 
 _READ_REFERENCE = ["accounts.view_region", "accounts.view_unit", "companies.view_industry"]
 _READ_ALL = ["accounts.view_*", "companies.view_*", "cases.view_*", "stats.view_*"]
+# Working a case: which step a role may take is decided by cases.workflow;
+# these only open the doors (API, admin) to the case services.
+_CASE_WORK = [
+    "cases.add_penaltycase",
+    "cases.change_penaltycase",
+    "cases.add_evidence",
+    "cases.add_payment",
+    "cases.add_specialmeasure",
+    "cases.change_specialmeasure",
+    "cases.add_caseevent",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INSPECTOR: [
         *_READ_ALL,
+        *_CASE_WORK,
         "companies.add_enterprise",
         "companies.change_enterprise",
         "companies.add_enterpriseimport",
         "companies.add_positivelistentry",
         "companies.change_positivelistentry",
     ],
-    Role.LEGAL_REVIEWER: [*_READ_ALL],
+    Role.LEGAL_REVIEWER: [*_READ_ALL, "cases.change_penaltycase", "cases.add_caseevent"],
     Role.APPROVER: [
         *_READ_ALL,
+        *_CASE_WORK,
         "companies.add_enterprise",
         "companies.change_enterprise",
         "companies.add_enterpriseimport",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from ecoenforce.env import env_bool, env_int, env_list, env_str
@@ -166,7 +167,13 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 20 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_RESULT_EXPIRES = 24 * 3600
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Every night after midnight (CELERY_TIMEZONE): due-soon and overdue flags of open cases.
+    "refresh-case-deadlines": {
+        "task": "cases.refresh_case_deadlines",
+        "schedule": crontab(hour=0, minute=30),
+    },
+}
 
 # --- REST framework and OpenAPI ------------------------------------------------
 REST_FRAMEWORK = {
@@ -193,7 +200,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "cases.choices.CaseStatus",
+        "EnterpriseStatusEnum": "companies.choices.EnterpriseStatus",
+        "ImportStatusEnum": "companies.choices.ImportStatus",
+    },
 }
 
 # --- Admin theme -------------------------------------------------------------
@@ -209,6 +220,8 @@ UNFOLD = {
 # The city this installation serves; regions outside it can be loaded as well
 # (manage.py load_regions), and a scope on any node covers what lies under it.
 ECOENFORCE_CITY_REGION = env_str("ECOENFORCE_CITY_REGION", "131000")
+# A deadline this many days away or fewer marks its case "due soon" (即将到期).
+ECOENFORCE_DUE_SOON_DAYS = env_int("ECOENFORCE_DUE_SOON_DAYS", 3)
 # Case numbers read "<prefix>〔<year>〕<n>号", e.g. 廊环罚〔2026〕12号.
 ECOENFORCE_CASE_NUMBER_PREFIX = env_str("ECOENFORCE_CASE_NUMBER_PREFIX", "廊环罚")
 # 较大数额罚款 that gives the right to a hearing (处罚法 art. 63); set by the province.

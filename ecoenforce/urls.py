@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.throttling import AnonRateThrottle
 
 from accounts.api.views import OfficerViewSet, RegionViewSet, UnitViewSet
+from cases.api.case_views import PenaltyCaseViewSet
 from companies.api.views import EnterpriseViewSet, IndustryViewSet
 from ecoenforce.health import healthz
 
@@ -24,6 +25,7 @@ router.register("industries", IndustryViewSet, basename="industry")
 router.register("units", UnitViewSet, basename="unit")
 router.register("officers", OfficerViewSet, basename="officer")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("cases", PenaltyCaseViewSet, basename="case")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
