@@ -27,11 +27,15 @@ INSTALLED := $(VENV)/.installed
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
-# The venv is rebuilt from the lock files whenever they change.
+# The venv is refreshed from the lock files whenever they change. uv is quick;
+# it trusts the system's certificate store (UV_NATIVE_TLS is its older name),
+# and plain pip takes over should uv fail.
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.txt -r requirements-dev.txt
+	UV_SYSTEM_CERTS=1 UV_NATIVE_TLS=1 $(VENV)/bin/uv pip install --quiet --python $(PY) \
+		-r requirements.txt -r requirements-dev.txt \
+		|| $(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	@touch $@
 
 install: $(INSTALLED)

