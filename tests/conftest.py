@@ -74,3 +74,14 @@ def sanhe_enterprise(db):
 @pytest.fixture
 def bazhou_enterprise(db):
     return EnterpriseFactory(name="霸州市某钢管有限公司", region_id=BAZHOU)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_working_day_calendar():
+    """The working-day calendar is kept per process (cases.workdays); a test that
+    adds a holiday rolls it back at the end, so no test may inherit another's."""
+    from cases.workdays import clear_calendar_cache
+
+    clear_calendar_cache()
+    yield
+    clear_calendar_cache()
