@@ -208,12 +208,40 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Admin theme -------------------------------------------------------------
+# django-unfold serves its fonts (Inter, Material Symbols), CSS and scripts
+# from its own static files; nothing here may point at a CDN.
 UNFOLD = {
     "SITE_TITLE": "生态环境执法管理系统",
     "SITE_HEADER": "生态环境执法管理系统",
+    "SITE_SUBHEADER": "生态环境局",
     "SITE_SYMBOL": "eco",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": False,
+    "BORDER_RADIUS": "6px",
+    "COLORS": {
+        # Green for an ecology bureau (Tailwind's emerald scale).
+        "primary": {
+            "50": "oklch(97.9% .021 166.113)",
+            "100": "oklch(95% .052 163.051)",
+            "200": "oklch(90.5% .093 164.15)",
+            "300": "oklch(84.5% .143 164.978)",
+            "400": "oklch(76.5% .177 163.223)",
+            "500": "oklch(69.6% .17 162.48)",
+            "600": "oklch(59.6% .145 163.225)",
+            "700": "oklch(50.8% .118 165.612)",
+            "800": "oklch(43.2% .095 166.913)",
+            "900": "oklch(37.8% .077 168.94)",
+            "950": "oklch(26.2% .051 172.552)",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        # Pages of apps not yet in the navigation stay reachable.
+        "show_all_applications": True,
+        # Groups 企业 / 人员与区划, only the pages the user may see.
+        "navigation": "ecoenforce.admin_nav.sidebar_navigation",
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------
