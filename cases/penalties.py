@@ -35,14 +35,14 @@ def case_fine_range(case: PenaltyCase) -> FineRange:
 
     low = high = Decimal("0")
     for violation in case.violations.select_related("violation_type"):
-        minimum, maximum = statutory_range(
-            violation.violation_type,
+        legal = statutory_range(
+            violation_type=violation.violation_type,
             base_amount=violation.base_amount,
             days=violation.days,
             occurrences=violation.occurrences,
         )
-        low += minimum
-        high += maximum
+        low += legal.minimum
+        high += legal.maximum
     return FineRange(low, high)
 
 
@@ -128,8 +128,11 @@ def case_balance(case: PenaltyCase, *, as_of: date | None = None) -> Balance:
     )
 
 
-def _lock_payable(case: PenaltyCase) -> PenaltyCase:
+def _lock_payable(case: PenaltyCase, actor) -> PenaltyCase:
+    from cases.workflow import ensure_in_scope
+
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
+    ensure_in_scope(case, actor)
     if case.status not in (CaseStatus.SERVED, CaseStatus.EXECUTING):
         raise ConflictError(
             f"案件处于“{case.get_status_display()}”状态，决定书送达后方可登记缴款",
@@ -150,7 +153,7 @@ def payment_record(
 ) -> Payment:
     """Record money received; never more than what is owed of that kind."""
     paid_on = paid_on or timezone.localdate()
-    case = _lock_payable(case)
+    case = _lock_payable(case, actor)
     if paid_on > timezone.localdate() or (case.served_on and paid_on < case.decided_on):
         raise DomainError("缴款日期应在决定日期与今天之间", code="invalid_date", field="paid_on")
     if amount <= 0:
@@ -190,7 +193,7 @@ def payment_plan_approve(
     from accounts.selectors import user_roles
 
     on = on or timezone.localdate()
-    case = _lock_payable(case)
+    case = _lock_payable(case, actor)
     if Role.APPROVER not in user_roles(actor):
         from ecoenforce.errors import Forbidden
 
@@ -231,9 +234,10 @@ def measure_record(
     note: str = "",
 ) -> SpecialMeasure:
     """Record a special measure with the date that places it in the statistics."""
-    from cases.workflow import ensure_writable
+    from cases.workflow import ensure_in_scope, ensure_writable
 
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
+    ensure_in_scope(case, actor)
     ensure_writable(case)
     if kind not in MeasureKind.values:
         raise DomainError("措施类型不正确", code="invalid_choice", field="kind")
@@ -284,9 +288,11 @@ def seal_seize_extend(
     """One extension of a seal/seize, by at most 30 days, with approval."""
     from accounts.roles import Role
     from accounts.selectors import user_roles
+    from cases.workflow import ensure_in_scope
     from ecoenforce.errors import Forbidden
 
-    measure = SpecialMeasure.objects.select_for_update().get(pk=measure.pk)
+    measure = SpecialMeasure.objects.select_for_update().select_related("case").get(pk=measure.pk)
+    ensure_in_scope(measure.case, actor)
     if measure.kind != MeasureKind.SEAL_SEIZE:
         raise DomainError("只有查封、扣押可以延长期限", code="invalid_choice", field="kind")
     if Role.APPROVER not in user_roles(actor):

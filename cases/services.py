@@ -18,7 +18,7 @@ from accounts.roles import Role
 from accounts.selectors import region_visible, user_roles
 from cases.choices import CaseSource, CaseStatus, PartyKind
 from cases.models import CaseEvent, CaseViolation, Evidence, PenaltyCase, ViolationType
-from cases.workflow import BEFORE_DECISION, ensure_writable
+from cases.workflow import BEFORE_DECISION, ensure_in_scope, ensure_writable
 from companies.models import Enterprise
 from ecoenforce.errors import ConflictError, DomainError, ErrorItem, Forbidden, ValidationFailed
 
@@ -129,6 +129,7 @@ def case_update(
 ) -> PenaltyCase:
     """Change the charged violations, the officers or the title before the decision."""
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
+    ensure_in_scope(case, actor)
     ensure_writable(case)
     if case.status not in BEFORE_DECISION | {CaseStatus.CLUE}:
         raise ConflictError("处罚决定作出后不能修改违法行为和承办人员", code="case_decided")
@@ -193,9 +194,8 @@ def case_event_record(
         raise DomainError(f"未知事项：{kind}", code="invalid_choice", field="kind")
     label, roles, states = EVENT_KINDS[kind]
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
+    ensure_in_scope(case, actor)
     ensure_writable(case)
-    if not region_visible(actor, case.region_id):
-        raise DomainError("案件不在您的管辖范围内", code="out_of_scope")
     if case.status not in states:
         raise ConflictError(
             f"案件处于“{case.get_status_display()}”状态，不能办理“{label}”", code="illegal_event"
@@ -241,6 +241,7 @@ def case_discretion_compute(
     from cases.discretion import recommend_fine
 
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk) if save else case
+    ensure_in_scope(case, actor)
     if save:
         ensure_writable(case)
     items = []
@@ -307,9 +308,8 @@ def sha256_of(file) -> str:
 def evidence_attach(*, case: PenaltyCase, uploaded_file, actor, description: str = "") -> Evidence:
     """Attach a file to a case; its SHA-256 is taken now and checked on every download."""
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
+    ensure_in_scope(case, actor)
     ensure_writable(case)
-    if not region_visible(actor, case.region_id):
-        raise DomainError("案件不在您的管辖范围内", code="out_of_scope")
     name = os.path.basename(uploaded_file.name or "")
     extension = os.path.splitext(name)[1].lower()
     if extension not in EVIDENCE_TYPES:

@@ -124,6 +124,20 @@ def allowed_transitions(case: PenaltyCase, user) -> list[Step]:
 # --- helpers -------------------------------------------------------------------
 
 
+class CaseNotFound(DomainError):
+    """The case does not exist or lies outside the user's regions: one answer
+    for both, so that a case's existence does not leak (API.md: 404)."""
+
+    status = 404
+    default_code = "not_found"
+
+
+def ensure_in_scope(case: PenaltyCase, actor) -> None:
+    """Every door into a case enforces the actor's region scope (DESIGN.md, "Access")."""
+    if not region_visible(actor, case.region_id):
+        raise CaseNotFound("案件不存在或不在您的管辖范围内")
+
+
 def ensure_writable(case: PenaltyCase) -> None:
     """Closed and archived cases, and cases that left the procedure, are read-only."""
     if case.status in READ_ONLY:
@@ -242,6 +256,8 @@ def _to_suspended(case, data, on):
 
 
 def _to_review(case, data, on):
+    if case.status == S.LEGAL_REVIEW:
+        _back_to_review(case, data, on)
     if not case.violations.exists():
         raise DomainError("请先登记违法行为及事实", code="violations_required", field="violations")
 
@@ -287,6 +303,8 @@ def _to_legal_review(case, data, on):
 
 
 def _back_to_review(case, data, on):
+    # 处罚法 art. 58: a case the legal reviewer sends back goes through the
+    # review again before any decision; the reason goes into the dossier.
     _require(data, "reason", "请填写退回理由")
     case.legal_review_on = None
 
@@ -295,6 +313,13 @@ def _to_collective(case, data, on):
     if case.legal_review_on is None:
         raise DomainError(
             "法制审核尚未通过，不能提交集体讨论", code="legal_review_required", field="to"
+        )
+    if case.legal_review_on > on:
+        # 处罚法 art. 58: the review is passed before the case goes further.
+        raise DomainError(
+            f"法制审核于 {case.legal_review_on} 通过，提交集体讨论不能早于该日",
+            code="legal_review_required",
+            field="on",
         )
 
 
@@ -335,7 +360,8 @@ def _check_decision_gates(case, data, on):
         raise DomainError(
             "未送达行政处罚事先告知书，不得作出处罚决定", code="notice_required", field="to"
         )
-    waived = case.events.filter(kind="rights_waived").exists()
+    # 处罚法 art. 44, 45: only a waiver made by the decision date closes the window.
+    waived = case.events.filter(kind="rights_waived", on__lte=on).exists()
     if not waived and on <= rights_window_end(case) and case.hearing_requested_on is None:
         raise DomainError(
             f"当事人陈述、申辩和听证申请期限至 {rights_window_end(case)}，期满后方可作出决定",
@@ -344,10 +370,18 @@ def _check_decision_gates(case, data, on):
         )
     if case.hearing_requested_on and case.hearing_held_on is None:
         raise DomainError("当事人已申请听证，听证结束前不得作出决定", code="hearing_pending")
-    if legal_review_required(case) and case.legal_review_on is None:
-        # 处罚法 art. 58: without passing legal review, no decision.
+    # 处罚法 art. 58: without passing legal review, no decision; a case submitted
+    # for review waits for the reviewer even where the law would not require it.
+    needs_review = legal_review_required(case) or case.status == S.LEGAL_REVIEW
+    if needs_review and case.legal_review_on is None:
         raise DomainError(
             "本案须经法制审核且审核通过后方可作出决定", code="legal_review_required", field="to"
+        )
+    if case.legal_review_on is not None and case.legal_review_on > on:
+        raise DomainError(
+            f"法制审核于 {case.legal_review_on} 通过，处罚决定不能早于该日",
+            code="legal_review_required",
+            field="on",
         )
     if collective_discussion_required(case) and case.collective_discussion_on is None:
         raise DomainError(
@@ -510,8 +544,7 @@ def case_transition(
     # Lock the row: concurrent moves on one case queue here and see each
     # other's result.
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
-    if not region_visible(actor, case.region_id):
-        raise DomainError("案件不在您的管辖范围内", code="out_of_scope")
+    ensure_in_scope(case, actor)
     if expected_status and expected_status != case.status:
         raise ConflictError(
             f"案件状态已被他人改为“{case.get_status_display()}”，请刷新后重试",
