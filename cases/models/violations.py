@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -65,3 +66,37 @@ class ViolationType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """The amounts the fine rule needs are present, and the factor JSON is valid."""
+        from cases.discretion import build_factor_table
+        from ecoenforce.errors import DomainError
+
+        errors: dict[str, ValidationError] = {}
+        rule = self.fine_rule
+        if rule in (FineRule.RANGE, FineRule.PER_DAY, FineRule.PER_OCCURRENCE):
+            if self.fine_max is None:
+                errors["fine_max"] = ValidationError("该罚款方式须填写罚款上限", code="required")
+        elif rule == FineRule.PERCENT:
+            if self.percent_min is None:
+                errors["percent_min"] = ValidationError("按比例计罚须填写比例下限", code="required")
+            if self.percent_max is None:
+                errors["percent_max"] = ValidationError("按比例计罚须填写比例上限", code="required")
+            if not self.base_amount_label:
+                errors["base_amount_label"] = ValidationError(
+                    "按比例计罚须写明计罚基数，如“建设项目总投资额”", code="required"
+                )
+        elif rule == FineRule.NONE and (self.fine_min or self.fine_max):
+            errors["fine_rule"] = ValidationError(
+                "“无罚款”的违法行为不应填写罚款金额", code="invalid"
+            )
+        for name in ("fine_min", "fine_max", "percent_min", "percent_max"):
+            value = getattr(self, name)
+            if value is not None and value < 0 and name not in errors:
+                errors[name] = ValidationError("不能为负数", code="min_value")
+        try:
+            build_factor_table(self.discretion_factors)
+        except DomainError as exc:
+            errors["discretion_factors"] = ValidationError(exc.message, code=exc.code)
+        if errors:
+            raise ValidationError(errors)
