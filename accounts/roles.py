@@ -35,7 +35,14 @@ STAFF_ROLES = {
     Role.ADMINISTRATOR,
 }
 
-_READ_REFERENCE = ["accounts.view_region", "accounts.view_unit", "companies.view_industry"]
+# Reference data (API.md): regions, units, industries and the violation library,
+# whose codes and statutory texts are public law.
+_READ_REFERENCE = [
+    "accounts.view_region",
+    "accounts.view_unit",
+    "companies.view_industry",
+    "cases.view_violationtype",
+]
 _READ_ALL = ["accounts.view_*", "companies.view_*", "cases.view_*", "stats.view_*"]
 # Working a case: which step a role may take is decided by cases.workflow;
 # these only open the doors (API, admin) to the case services.

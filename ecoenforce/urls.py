@@ -9,6 +9,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from accounts.api.views import OfficerViewSet, RegionViewSet, UnitViewSet
 from cases.api.case_views import PenaltyCaseViewSet
+from cases.api.urls import router as cases_router
 from companies.api.views import EnterpriseViewSet, IndustryViewSet
 from ecoenforce.health import healthz
 
@@ -25,6 +26,8 @@ router.register("industries", IndustryViewSet, basename="industry")
 router.register("units", UnitViewSet, basename="unit")
 router.register("officers", OfficerViewSet, basename="officer")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+# Apps that keep their own router (cases.api.urls) join the one API root here.
+router.registry.extend(cases_router.registry)
 router.register("cases", PenaltyCaseViewSet, basename="case")
 
 api_v1 = [

@@ -1,0 +1,10 @@
+"""Routes of the cases app's API; the project router takes over this registry."""
+
+from __future__ import annotations
+
+from rest_framework.routers import DefaultRouter
+
+from cases.api.views import ViolationTypeViewSet
+
+router = DefaultRouter()
+router.register("violation-types", ViolationTypeViewSet, basename="violation-type")
