@@ -236,3 +236,10 @@ class ViolationTypeAdmin(ModelAdmin):
             "recommendation": recommendation,
         }
         return TemplateResponse(request, "admin/cases/violationtype/discretion.html", context)
+
+
+# Importing the other admin modules registers their models.
+from cases import (  # noqa: E402
+    admin_calendar,  # noqa: F401
+    admin_cases,  # noqa: F401
+)
