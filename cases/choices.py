@@ -94,3 +94,86 @@ class TransferKind(models.TextChoices):
 class CalendarSource(models.TextChoices):
     PACKAGE = "package", "chinese-calendar 软件包"
     MANUAL = "manual", "管理员按国务院通知录入"
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "编制中"
+    DRAWN = "drawn", "已抽取"
+    PUBLISHED = "published", "已公开"
+
+
+class PoolKind(models.TextChoices):
+    KEY = "key", "重点监管对象"
+    SPECIAL = "special", "特殊监管对象"
+    GENERAL = "general", "一般监管对象"
+
+
+class InspectionTrigger(models.TextChoices):
+    RANDOM = "random", "双随机抽查"
+    COMPLAINT = "complaint", "投诉举报"
+    OFFSITE = "offsite", "非现场执法线索"
+    FOLLOW_UP = "follow_up", "跟踪复查"
+    CAMPAIGN = "campaign", "专项行动"
+    OTHER = "other", "其他"
+
+
+class InspectionStatus(models.TextChoices):
+    REQUESTED = "requested", "待审批"
+    APPROVED = "approved", "已批准"
+    IN_PROGRESS = "in_progress", "检查中"
+    COMPLETED = "completed", "已完成"
+    CANCELLED = "cancelled", "已取消"
+
+
+class InspectionOutcome(models.TextChoices):
+    NO_PROBLEM = "no_problem", "未发现问题"
+    RECTIFICATION = "rectification", "责令改正"
+    CASE = "case", "立案查处"
+
+
+class SignatureStatus(models.TextChoices):
+    PENDING = "pending", "待签字"
+    SIGNED = "signed", "当事人已签字"
+    REFUSED = "refused", "当事人拒绝签字"
+
+
+class FindingSeverity(models.TextChoices):
+    MINOR = "minor", "轻微"
+    GENERAL = "general", "一般"
+    SERIOUS = "serious", "严重"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", "未整改"
+    CORRECTED = "corrected", "已整改"
+
+
+class OffsiteSource(models.TextChoices):
+    ONLINE_MONITORING = "online_monitoring", "在线监控"
+    POWER_METERING = "power_metering", "分表计电"
+    DCS = "dcs", "DCS"
+    VIDEO = "video", "视频监控"
+    ENERGY = "energy", "用能监测"
+    REMOTE_SENSING = "remote_sensing", "无人机或卫星遥感"
+    OTHER = "other", "其他"
+
+
+class OffsiteStatus(models.TextChoices):
+    NEW = "new", "待核查"
+    VERIFYING = "verifying", "核查中"
+    DISMISSED = "dismissed", "已排除"
+    RECTIFIED_ONLINE = "rectified_online", "线上整改"
+    INSPECTION_REQUESTED = "inspection_requested", "转现场检查"
+    CASE_OPENED = "case_opened", "转立案查处"
+
+
+class DismissalReason(models.TextChoices):
+    DEVICE_FAULT = "device_fault", "设备故障"
+    FALSE_ALARM = "false_alarm", "误报"
+
+
+class LadderStep(models.TextChoices):
+    NONE = "none", "无需措施"
+    ASSISTANCE = "assistance", "帮扶"
+    SUPERVISION = "supervision", "督导"
+    PENALTY = "penalty", "严惩（立案查处）"

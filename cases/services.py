@@ -84,8 +84,15 @@ def case_register(
     title: str = "",
     source_reference: str = "",
     party_kind: str = PartyKind.ORGANISATION,
+    source_inspection=None,
+    source_offsite_record=None,
 ) -> PenaltyCase:
-    """Register a case clue (案件线索) for an enterprise in the actor's regions."""
+    """Register a case clue (案件线索) for an enterprise in the actor's regions.
+
+    A case opened from an inspection or a non-site record keeps the link to it
+    (``source_inspection`` / ``source_offsite_record``), which must concern the
+    same enterprise.
+    """
     discovered_on = discovered_on or timezone.localdate()
     if not region_visible(actor, enterprise.region_id):
         raise DomainError("企业不在您的管辖范围内", code="region_out_of_scope", field="enterprise")
@@ -99,8 +106,16 @@ def case_register(
         # 处罚法 art. 42: enforcement is carried out by at least two officers.
         raise DomainError("承办人员不得少于两人", code="officers_insufficient", field="officers")
     _officers_in_scope(officers, enterprise.region_id)
+    for origin, field in (
+        (source_inspection, "source_inspection"),
+        (source_offsite_record, "source_offsite_record"),
+    ):
+        if origin is not None and origin.enterprise_id != enterprise.pk:
+            raise DomainError("来源记录与当事企业不一致", code="source_mismatch", field=field)
     rows = _violations_from(violations)
     case = PenaltyCase.objects.create(
+        source_inspection=source_inspection,
+        source_offsite_record=source_offsite_record,
         enterprise=enterprise,
         region_id=enterprise.region_id,
         party_kind=party_kind,

@@ -1,6 +1,16 @@
 """Enforcement models; one module per part, re-exported here."""
 
 from cases.models.calendar import CalendarDay, CalendarYear
+from cases.models.inspections import (
+    CheckIn,
+    Finding,
+    Inspection,
+    InspectionPlan,
+    LadderDecision,
+    OffsiteRecord,
+    PlanDrawItem,
+    PlanPool,
+)
 from cases.models.penalty import (
     CaseEvent,
     CaseNumberCounter,
@@ -20,9 +30,17 @@ __all__ = [
     "CaseNumberCounter",
     "CaseTransition",
     "CaseViolation",
+    "CheckIn",
     "Evidence",
+    "Finding",
+    "Inspection",
+    "InspectionPlan",
+    "LadderDecision",
+    "OffsiteRecord",
     "Payment",
     "PenaltyCase",
+    "PlanDrawItem",
+    "PlanPool",
     "SpecialMeasure",
     "ViolationType",
 ]

@@ -60,6 +60,22 @@ class PenaltyCase(models.Model):
     source_reference = models.CharField(
         "来源记录", max_length=100, blank=True, help_text="投诉编号、交办文号等"
     )
+    source_inspection = models.ForeignKey(
+        "cases.Inspection",
+        verbose_name="来源现场检查",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="penalty_cases",
+    )
+    source_offsite_record = models.ForeignKey(
+        "cases.OffsiteRecord",
+        verbose_name="来源非现场记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="penalty_cases",
+    )
     discovered_on = models.DateField("发现日期")
     title = models.CharField("案由", max_length=300, blank=True)
     status = models.CharField(
@@ -315,7 +331,10 @@ class SpecialMeasure(models.Model):
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
-    return f"evidence/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}-{filename}"
+    owner = (
+        f"case-{instance.case_id}" if instance.case_id else f"inspection-{instance.inspection_id}"
+    )
+    return f"evidence/{owner}/{instance.sha256[:2]}/{instance.sha256}-{filename}"
 
 
 class Evidence(models.Model):
@@ -323,7 +342,20 @@ class Evidence(models.Model):
     checked against the hash whenever it is downloaded."""
 
     case = models.ForeignKey(
-        PenaltyCase, verbose_name="案件", on_delete=models.PROTECT, related_name="evidence"
+        PenaltyCase,
+        verbose_name="案件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
+    )
+    inspection = models.ForeignKey(
+        "cases.Inspection",
+        verbose_name="现场检查",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="evidence",
     )
     file = models.FileField("文件", upload_to=evidence_path, max_length=300)
     original_name = models.CharField("原文件名", max_length=200)
@@ -344,6 +376,14 @@ class Evidence(models.Model):
         verbose_name = "证据"
         verbose_name_plural = "证据"
         ordering = ["uploaded_at", "id"]
+        constraints = [
+            # Evidence belongs to exactly one case or one inspection.
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, inspection__isnull=True)
+                | Q(case__isnull=True, inspection__isnull=False),
+                name="evidence_has_one_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.original_name}（{self.sha256[:12]}）"
