@@ -28,6 +28,7 @@ import csv
 import io
 import logging
 import re
+import string
 import unicodedata
 import zipfile
 import zlib
@@ -310,9 +311,12 @@ assert set(_BY_FIELD) == set(ENTERPRISE_FIELDS), "every settable field has a col
 # on_positive_list is absent on purpose: it follows the positive-list records.
 UPDATE_FIELDS = [name for name in ENTERPRISE_FIELDS if name != "uscc"] + ["updated_at"]
 _COMPARED = [_BY_FIELD[name].attname for name in ENTERPRISE_FIELDS if name != "uscc"]
-_DEFAULTS = {
-    column.attname: Enterprise._meta.get_field(column.field).get_default() for column in COLUMNS
-}
+# Rows become Enterprise(*values) in the order of the concrete fields: Django's
+# positional constructor is about three times faster than keyword arguments,
+# which counts at 10,000 rows.
+_FIELDS = [field.attname for field in Enterprise._meta.concrete_fields]
+_POSITION = {attname: index for index, attname in enumerate(_FIELDS)}
+_DEFAULTS = [field.get_default() for field in Enterprise._meta.concrete_fields]
 
 
 def _header_key(text: str) -> str:
@@ -341,7 +345,7 @@ def template_csv() -> bytes:
 @dataclass
 class _Table:
     header: list[str]
-    rows: list[tuple[int, list[Any]]]  # (spreadsheet row number, cells), blank rows dropped
+    rows: list[tuple[int, list[str]]]  # (spreadsheet row number, cell texts), no blank rows
 
 
 def check_file_type(file_name: str, head: bytes) -> str:
@@ -371,21 +375,20 @@ def _read(file: BinaryIO, file_name: str) -> _Table:
     kind = check_file_type(file_name, head)
     file.seek(0)
     rows = _read_xlsx(file) if kind == "xlsx" else _read_csv(file.read())
-    header: list[Any] | None = None
-    data: list[tuple[int, list[Any]]] = []
+    header: list[str] | None = None
+    data: list[tuple[int, list[str]]] = []
     for number, cells in rows:
         if header is None:
             header = cells
-            continue
-        if any(_cell_text(cell) for cell in cells):
+        elif any(cells):
             data.append((number, cells))
             if len(data) > MAX_ROWS:
                 raise ImportFileError(
                     f"一次最多导入 {MAX_ROWS} 行，请拆分文件", code="too_many_rows"
                 )
-    if header is None or not any(_cell_text(cell) for cell in header):
+    if header is None or not any(header):
         raise ImportFileError("文件为空：第 1 行应为表头", code="empty_file")
-    return _Table([_cell_text(cell) for cell in header], data)
+    return _Table(header, data)
 
 
 def _decode(data: bytes) -> str:
@@ -416,31 +419,39 @@ def _read_csv(data: bytes) -> Iterator[tuple[int, list[str]]]:
     try:
         # Records, not physical lines, are numbered: a quoted cell with a line
         # break is still one spreadsheet row.
-        yield from enumerate(reader, start=HEADER_ROW)
+        for number, record in enumerate(reader, start=HEADER_ROW):
+            yield number, [cell.strip(_BLANKS) for cell in record]
     except csv.Error as exc:
         raise ImportFileError(f"CSV 文件格式有误：{exc}", code="unreadable_file") from None
 
 
-def _read_xlsx(file: BinaryIO) -> list[tuple[int, list[Any]]]:
+def _read_xlsx(file: BinaryIO) -> list[tuple[int, list[str]]]:
+    from xml.etree.ElementTree import ParseError
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        try:
+            sheet = workbook.worksheets[0]
+            # Some generators write a wrong <dimension>; read what is really there.
+            sheet.reset_dimensions()
+            return [
+                (number, [_cell_text(value) for value in values])
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=HEADER_ROW)
+            ]
+        finally:
+            workbook.close()
+    except (zipfile.BadZipFile, InvalidFileException, ParseError, KeyError, OSError, ValueError):
         raise ImportFileError(
             "无法读取该 Excel 文件，文件可能已损坏", code="unreadable_file"
         ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        # Some generators write a wrong <dimension>; read what is really there.
-        sheet.reset_dimensions()
-        return [
-            (number, list(values))
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=HEADER_ROW)
-        ]
-    finally:
-        workbook.close()
+
+
+# Spaces a spreadsheet leaves around values, the full-width one and invisible
+# marks (BOM, zero-width space) included.
+_BLANKS = string.whitespace + "\xa0\u3000\ufeff\u200b\u2002\u2003\u2009"
 
 
 def _cell_text(value: Any) -> str:
@@ -452,7 +463,7 @@ def _cell_text(value: Any) -> str:
         return str(int(value))  # 131082.0 from a numeric cell
     if isinstance(value, (datetime, date)):
         return value.isoformat()
-    return str(value).strip().strip("\ufeff\u200b").strip()
+    return str(value).strip(_BLANKS)
 
 
 # --- The import ------------------------------------------------------------------
@@ -555,10 +566,10 @@ def _visible(user, code: str) -> bool:
     return user is None or region_visible(user, code)
 
 
-def _parse_row(number: int, cells: list[Any], layout: _Layout, lookups: _Lookups) -> _Row:
+def _parse_row(number: int, cells: list[str], layout: _Layout, lookups: _Lookups) -> _Row:
     row = _Row(number)
     for index, column in layout.positions:
-        text = _cell_text(cells[index]) if index < len(cells) else ""
+        text = cells[index] if index < len(cells) else ""
         if not text:
             # An empty cell means "not given": a new enterprise takes the
             # field's default, an existing one keeps what it has.
@@ -623,7 +634,11 @@ def _check_row(
                 check_region_in_scope(user=lookups.user, region=region)
         except DomainError as exc:
             row.error(exc.field or "region", exc.code, exc.message)
-    enterprise = Enterprise(**{**(stored or _DEFAULTS), **row.values})
+    values = list(_DEFAULTS)
+    for source in (stored or {}, row.values):
+        for attname, value in source.items():
+            values[_POSITION[attname]] = value
+    enterprise = Enterprise(*values)
     try:
         enterprise_validate_row(enterprise, relations_loaded=True)
     except ValidationFailed as exc:
@@ -747,7 +762,7 @@ _LOCK_CLASS = zlib.crc32(b"companies.enterprise_import") & 0x7FFFFFFF
 
 
 class _ProgressWriter:
-    """Writes an import's progress on a connection of its own.
+    """Writes an import's status and progress on a connection of its own.
 
     The import runs in one transaction, so an UPDATE of the EnterpriseImport
     row made inside it would stay invisible until the end. This second
@@ -762,13 +777,15 @@ class _ProgressWriter:
         self.import_id = import_id
         self.connection = None
         self.broken = False
-        table = EnterpriseImport._meta.db_table
-        self.sql = (
-            f"UPDATE {connection.ops.quote_name(table)} "
-            "SET total_rows = %s, processed_rows = %s, updated_at = %s WHERE id = %s"
-        )
+        self.table = connection.ops.quote_name(EnterpriseImport._meta.db_table)
+
+    def start(self) -> None:
+        self._write("status = %s, processed_rows = 0", [ImportStatus.RUNNING])
 
     def __call__(self, processed: int, total: int) -> None:
+        self._write("total_rows = %s, processed_rows = %s", [total, processed])
+
+    def _write(self, assignments: str, params: list) -> None:
         if self.broken:
             return
         try:
@@ -777,7 +794,10 @@ class _ProgressWriter:
                 with self.connection.cursor() as cursor:
                     cursor.execute("SET lock_timeout = '2s'")
             with self.connection.cursor() as cursor:
-                cursor.execute(self.sql, [total, processed, timezone.now(), self.import_id])
+                cursor.execute(
+                    f"UPDATE {self.table} SET {assignments}, updated_at = %s WHERE id = %s",
+                    [*params, timezone.now(), self.import_id],
+                )
         except DatabaseError:
             logger.warning("progress of enterprise import %s not recorded", self.import_id)
             self.broken = True
@@ -800,15 +820,11 @@ def enterprise_import_run(*, import_id: int) -> EnterpriseImport:
     """Run a stored import and record its counts and row report.
 
     Safe to run twice, as a redelivered Celery task does: a finished import
-    is returned as it is, and while one worker runs an import another one
-    returns at once. A run cut short (a killed worker) left nothing behind
-    but ``status=running``, so it simply starts again.
+    is returned as it is, and while one worker runs an import (it holds an
+    advisory lock) another one returns at once. A run cut short (a killed
+    worker) left nothing behind but ``status=running``, so it starts again.
     """
-    record = EnterpriseImport.objects.select_related("created_by").get(pk=import_id)
-    if record.status in FINISHED:
-        return record
     rows = EnterpriseImport.objects.filter(pk=import_id)
-    rows.update(status=ImportStatus.RUNNING, processed_rows=0, updated_at=timezone.now())
     # Inside a caller's transaction the side connection could not see the
     # row (nor should it wait for it): progress then shows at the end only.
     progress = None if connection.in_atomic_block else _ProgressWriter(import_id)
@@ -816,35 +832,63 @@ def enterprise_import_run(*, import_id: int) -> EnterpriseImport:
         with transaction.atomic():
             if not _lock(import_id):
                 logger.info("enterprise import %s is already running elsewhere", import_id)
+                return EnterpriseImport.objects.get(pk=import_id)
+            # Read under the lock: a run that finished meanwhile has committed.
+            record = EnterpriseImport.objects.select_related("created_by").get(pk=import_id)
+            if record.status in FINISHED:
                 return record
-            try:
-                with record.file.open("rb") as file:
-                    result = import_enterprises(
-                        file=file,
-                        file_name=record.file_name,
-                        user=record.created_by,
-                        partial=record.partial,
-                        progress=progress,
-                        chunk_size=CHUNK_SIZE,
-                    )
-            except ImportFileError as exc:
-                outcome = {"status": ImportStatus.FAILED, "report": [exc.report_item()]}
+            if progress is not None:
+                progress.start()
             else:
-                outcome = {
-                    "status": ImportStatus.FAILED if result.refused else ImportStatus.SUCCEEDED,
-                    "total_rows": result.total_rows,
-                    "processed_rows": result.total_rows,
-                    "created_count": result.created,
-                    "updated_count": result.updated,
-                    "error_count": result.error_rows,
-                    "report": result.errors,
-                }
+                rows.update(status=ImportStatus.RUNNING, processed_rows=0)
+            outcome = _run(record, progress)
             rows.update(**outcome, finished_at=timezone.now(), updated_at=timezone.now())
     finally:
         if progress is not None:
             progress.close()
     record.refresh_from_db()
     return record
+
+
+def _run(record: EnterpriseImport, progress: ProgressCallback | None) -> dict[str, Any]:
+    """The import itself; what to store on the record."""
+    user = record.created_by
+    if user is None or not user.is_active:
+        # Without its officer the file has no region scope; never run it as
+        # a system import.
+        return _failed(ImportFileError("导入人账号已删除或停用，导入未执行", code="importer_gone"))
+    missing = ImportFileError("上传的文件已不存在，请重新上传", code="file_missing")
+    if not record.file:
+        return _failed(missing)
+    try:
+        file = record.file.open("rb")
+    except FileNotFoundError:
+        return _failed(missing)
+    with file:
+        try:
+            result = import_enterprises(
+                file=file,
+                file_name=record.file_name,
+                user=user,
+                partial=record.partial,
+                progress=progress,
+                chunk_size=CHUNK_SIZE,
+            )
+        except ImportFileError as exc:
+            return _failed(exc)
+    return {
+        "status": ImportStatus.FAILED if result.refused else ImportStatus.SUCCEEDED,
+        "total_rows": result.total_rows,
+        "processed_rows": result.total_rows,
+        "created_count": result.created,
+        "updated_count": result.updated,
+        "error_count": result.error_rows,
+        "report": result.errors,
+    }
+
+
+def _failed(error: ImportFileError) -> dict[str, Any]:
+    return {"status": ImportStatus.FAILED, "processed_rows": 0, "report": [error.report_item()]}
 
 
 def enterprise_import_fail(*, import_id: int, message: str) -> None:

@@ -804,6 +804,46 @@ class TestStoredImport:
         assert record.status == ImportStatus.FAILED
         assert record.report[0]["code"] == "missing_column"
 
+    def test_an_import_running_elsewhere_is_not_run_again(
+        self, inspector, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=False):
+            record = enterprise_import_start(
+                user=inspector, uploaded_file=upload([enterprise_row(1)])
+            )
+        other_worker = connections.create_connection("default")
+        try:
+            with other_worker.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", [imports._LOCK_CLASS, record.pk])
+            assert imports.enterprise_import_run(import_id=record.pk).status == "pending"
+            assert not Enterprise.objects.exists()
+        finally:
+            other_worker.close()  # ends its session and so its lock
+        assert imports.enterprise_import_run(import_id=record.pk).status == "succeeded"
+
+    def test_an_import_whose_officer_is_gone_is_not_run_without_a_scope(
+        self, inspector, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=False):
+            record = enterprise_import_start(
+                user=inspector, uploaded_file=upload([enterprise_row(1, region="霸州市")])
+            )
+        inspector.is_active = False
+        inspector.save(update_fields=["is_active"])
+        record = imports.enterprise_import_run(import_id=record.pk)
+        assert record.status == ImportStatus.FAILED
+        assert record.report[0]["code"] == "importer_gone"
+        assert not Enterprise.objects.exists()
+
+    def test_a_lost_file_fails_the_import(self, inspector, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=False):
+            record = enterprise_import_start(
+                user=inspector, uploaded_file=upload([enterprise_row(1)])
+            )
+        record.file.storage.delete(record.file.name)
+        record = imports.enterprise_import_run(import_id=record.pk)
+        assert (record.status, record.report[0]["code"]) == (ImportStatus.FAILED, "file_missing")
+
     def test_wrong_file_type_is_refused_at_upload(self, inspector):
         with pytest.raises(ImportFileError):
             enterprise_import_start(
