@@ -16,6 +16,62 @@ from tests.factories import OfficerFactory, PenaltyCaseFactory
 CERTIFICATE_VALID_UNTIL = date(2027, 12, 31)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _seed_data_put_back(django_db_setup, django_db_blocker):
+    """Put the seed data back at the end of the session.
+
+    A test with ``django_db(transaction=True, serialized_rollback=True)`` (the
+    concurrency tests, whose threads need committed rows) starts from the data
+    the migrations seeded (regions, role groups, the working-day calendar, the
+    violation library) and ends with a flush of every table. With --reuse-db
+    the next run would then find the kept database empty, so the same copy is
+    loaded once more after the last test.
+    """
+    yield
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)
+
+
+@pytest.fixture
+def in_threads():
+    """``in_threads(f, g, …)`` runs each callable in a thread of its own, with its
+    own database connection (closed at the end), released together by a
+    barrier; answers what each returned or raised, in order."""
+    import threading
+
+    from django.db import connections
+
+    def run(*functions, timeout: float = 60):
+        barrier = threading.Barrier(len(functions))
+        outcomes: list = [None] * len(functions)
+
+        def work(index, function):
+            try:
+                barrier.wait(timeout)
+                outcomes[index] = function()
+            except BaseException as exc:  # reported to the test, not lost in the thread
+                outcomes[index] = exc
+            finally:
+                connections.close_all()
+
+        threads = [
+            threading.Thread(target=work, args=(index, function))
+            for index, function in enumerate(functions)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout)
+        assert not any(thread.is_alive() for thread in threads), "a thread did not finish"
+        return outcomes
+
+    return run
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Every persona is a user with a password; the production hasher's
