@@ -40,6 +40,13 @@ class InspectionPlan(models.Model):
         "近期已检查排除天数", default=90, help_text="此天数内已做过现场检查的企业不参加抽取"
     )
     seed = models.BigIntegerField("随机种子", null=True, blank=True)
+    draw_snapshot = models.JSONField(
+        "抽取底数",
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="抽取时的各对象库候选企业、各区划可抽执法人员及上次检查人员，供按种子复核",
+    )
     status = models.CharField(
         "状态", max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
