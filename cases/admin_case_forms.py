@@ -345,6 +345,9 @@ class StepForm(forms.Form):
     def __init__(self, *args, case, source: str, target: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["on"].label = ON_LABELS.get(target, "办理日期")
+        if (source, target) == (S.HEARING, S.LEGAL_REVIEW):
+            # The workflow records this date as the day the hearing was held.
+            self.fields["on"].label = "听证举行日期"
         self.fields["on"].help_text = "该环节实际发生的日期，默认今天；补录纸质案卷时填写实际日期"
         self.fields["expected_status"].initial = source
         self.step_fields = step_field_names(source, target)

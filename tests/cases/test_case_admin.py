@@ -440,6 +440,18 @@ class TestSteps:
         assert fresh_clue.filing_extended
         assert "决定是否立案（已延长）" in text(response)
 
+    def test_the_legal_reviewer_passes_the_review(self, client_as, approver, legal_reviewer, case):
+        reviewed = case_walk(case, "legal_review", approver=approver)
+        client = client_as(legal_reviewer)
+        html = text(client.get(page_url(reviewed)))
+        assert step_links(html) == ["review", "collective_discussion"]
+        assert "法制审核通过" in html
+        url = f"{CHANGELIST}{case.pk}/event/legal_review_pass/"
+        response = client.post(url, {"on": today().isoformat(), "reason": "事实清楚，证据确凿"})
+        assert response.status_code == 302
+        reviewed.refresh_from_db()
+        assert reviewed.legal_review_on == today()
+
 
 # --- discretion, payments and measures ---------------------------------------------------------
 
