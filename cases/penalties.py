@@ -288,11 +288,12 @@ def seal_seize_extend(
     """One extension of a seal/seize, by at most 30 days, with approval."""
     from accounts.roles import Role
     from accounts.selectors import user_roles
-    from cases.workflow import ensure_in_scope
+    from cases.workflow import ensure_in_scope, ensure_writable
     from ecoenforce.errors import Forbidden
 
     measure = SpecialMeasure.objects.select_for_update().select_related("case").get(pk=measure.pk)
     ensure_in_scope(measure.case, actor)
+    ensure_writable(measure.case)
     if measure.kind != MeasureKind.SEAL_SEIZE:
         raise DomainError("只有查封、扣押可以延长期限", code="invalid_choice", field="kind")
     if Role.APPROVER not in user_roles(actor):
