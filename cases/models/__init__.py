@@ -11,6 +11,7 @@ from cases.models.inspections import (
     PlanDrawItem,
     PlanPool,
 )
+from cases.models.offsite import OffsiteTriageStep
 from cases.models.penalty import (
     CaseEvent,
     CaseNumberCounter,
@@ -37,6 +38,7 @@ __all__ = [
     "InspectionPlan",
     "LadderDecision",
     "OffsiteRecord",
+    "OffsiteTriageStep",
     "Payment",
     "PenaltyCase",
     "PlanDrawItem",
