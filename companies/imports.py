@@ -455,6 +455,8 @@ _BLANKS = string.whitespace + "\xa0\u3000\ufeff\u200b\u2002\u2003\u2009"
 
 
 def _cell_text(value: Any) -> str:
+    if value.__class__ is str:  # most cells: the fast path first
+        return value.strip(_BLANKS)
     if value is None:
         return ""
     if isinstance(value, bool):
