@@ -70,6 +70,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.APPROVER: [
         *_READ_ALL,
         *_CASE_WORK,
+        # 双随机 plans: the approver drafts, draws and publishes them.
+        "cases.add_inspectionplan",
+        "cases.change_inspectionplan",
         "companies.add_enterprise",
         "companies.change_enterprise",
         "companies.add_enterpriseimport",
