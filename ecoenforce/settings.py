@@ -204,6 +204,10 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.choices.CaseStatus",
         "EnterpriseStatusEnum": "companies.choices.EnterpriseStatus",
         "ImportStatusEnum": "companies.choices.ImportStatus",
+        "PlanStatusEnum": "cases.choices.PlanStatus",
+        "PoolKindEnum": "cases.choices.PoolKind",
+        "InspectionStatusEnum": "cases.choices.InspectionStatus",
+        "InspectionOutcomeEnum": "cases.choices.InspectionOutcome",
     },
 }
 

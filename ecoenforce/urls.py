@@ -9,6 +9,7 @@ from rest_framework.throttling import AnonRateThrottle
 
 from accounts.api.views import OfficerViewSet, RegionViewSet, UnitViewSet
 from cases.api.case_views import PenaltyCaseViewSet
+from cases.api.plan_views import PublicPlanDetail, PublicPlanList
 from cases.api.urls import router as cases_router
 from companies.api.views import EnterpriseViewSet, IndustryViewSet
 from ecoenforce.health import healthz
@@ -32,12 +33,18 @@ router.register("cases", PenaltyCaseViewSet, basename="case")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
+    # 双随机、一公开: published plans, anonymous and read-only.
+    path("public/inspection-plans/", PublicPlanList.as_view(), name="public-plan-list"),
+    path(
+        "public/inspection-plans/<int:pk>/", PublicPlanDetail.as_view(), name="public-plan-detail"
+    ),
     *router.urls,
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("public/", include("cases.public_urls")),
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from cases.api.plan_views import InspectionPlanViewSet
 from cases.api.views import ViolationTypeViewSet
 
 router = DefaultRouter()
 router.register("violation-types", ViolationTypeViewSet, basename="violation-type")
+router.register("inspection-plans", InspectionPlanViewSet, basename="inspection-plan")
