@@ -142,22 +142,27 @@ class EstimatedCountPaginator(Paginator):
 
     The admin's paginator asks for ``COUNT(*)`` of the filtered list on every
     page view. On the enterprise table of a province-size installation that
-    is a scan of millions of rows for a number nobody reads to the last digit.
-    Here the count is bounded: ``SELECT COUNT(*) FROM (SELECT … LIMIT n+1)``
-    stops after ``n+1`` rows; only when it reaches the cap does the planner's
-    estimate (``EXPLAIN``, from the table statistics, no rows read) stand in,
-    shown as "约 N". Measured on 2,000,000 enterprises (PostgreSQL 15, warm
-    cache): full ``COUNT(*)`` 57–82 ms and growing with the table; the capped
-    count 6.5 ms at 100,000 and 1.1 ms at 10,000; ``EXPLAIN`` under 1 ms.
-    A county's list (≈200,000 rows there) stays exact below the cap in any
-    real installation; the unfiltered city-wide list of millions is
-    estimated.
+    reads millions of rows for a number nobody reads to the last digit.
+    Here the planner's estimate (``EXPLAIN``: statistics only, no rows read)
+    comes first; when it is beyond the limit it is the answer, shown as
+    "约 N". Otherwise a bounded count, ``SELECT COUNT(*) FROM (SELECT …
+    LIMIT n+1)``, gives the exact number, or, when it reaches the cap, the
+    estimate again.
+
+    Measured on 2,000,000 enterprises in ten counties (PostgreSQL 15, warm
+    cache): a full ``COUNT(*)`` takes 57–82 ms unfiltered and grows with the
+    table; with filters that leave most rows out it reads every matching
+    row's page, e.g. one county's 200,000 enterprises filtered by a flag,
+    600 ms counting only to 10,001 and 0.8 s counting to 100,001. ``EXPLAIN``
+    takes under 1 ms. With the limit at 10,000 the counts people read (a
+    filtered list, a search) stay exact, and no page view counts more than
+    10,001 rows.
 
     Used with ``show_full_result_count = False`` so the changelist does not
     run a second, unfiltered count for its "N total" link.
     """
 
-    exact_limit = 100_000
+    exact_limit = 10_000
     template_name = "admin/estimated_pagination.html"
 
     def __init__(self, *args, **kwargs):
@@ -170,11 +175,15 @@ class EstimatedCountPaginator(Paginator):
         if not isinstance(queryset, QuerySet):
             return super().count
         unordered = queryset.order_by()
+        estimate = planner_row_estimate(unordered)
+        if estimate > self.exact_limit:
+            self.estimated = True
+            return estimate
         bounded = unordered[: self.exact_limit + 1].count()
         if bounded <= self.exact_limit:
             return bounded
         self.estimated = True
-        return max(self.exact_limit + 1, planner_row_estimate(unordered))
+        return max(self.exact_limit + 1, estimate)
 
     def get_elided_page_range(self, number=1, *, on_each_side=3, on_ends=2):
         """Without the last pages when the total is an estimate: they may not exist."""
@@ -187,6 +196,12 @@ class EstimatedCountPaginator(Paginator):
 
 
 def planner_row_estimate(queryset: QuerySet) -> int:
-    """PostgreSQL's estimate of the rows ``queryset`` returns, without running it."""
-    plan = json.loads(queryset.explain(format="json"))
-    return int(plan[0]["Plan"]["Plan Rows"])
+    """PostgreSQL's estimate of the rows ``queryset`` returns, without running it.
+
+    A query Django knows to be empty (``pk__in=[]``) is never sent and
+    explains as nothing: 0.
+    """
+    output = queryset.explain(format="json")
+    if not output:
+        return 0
+    return int(json.loads(output)[0]["Plan"]["Plan Rows"])

@@ -41,7 +41,6 @@ from accounts.models import Region
 from accounts.selectors import restrict_to_regions
 from companies import services
 from companies.choices import PerformanceGrade
-from companies.filters import filter_region_subtree
 from companies.models import Enterprise, Industry, PositiveListEntry
 from companies.validators import USCC_CHARSET
 from ecoenforce.errors import ConflictError, DomainError
@@ -139,44 +138,64 @@ class IndustryAdmin(ScopedChoicesMixin, ModelAdmin):
 
 
 class RegionFilter(DropdownFilter):
-    """A city or county of the user's scope, everything under it included."""
+    """A city or county of the user's scope, the counties under it included.
+
+    Filters on ``region_id IN (codes)``, resolved from the choices already
+    loaded, rather than a join on the region path: with the codes the
+    planner reads the enterprises through the (region, name) index. The
+    join made it walk the name index across the other regions' enterprises
+    (names start with their county's name), 20 s on 2,000,000 rows.
+    """
 
     title = "行政区划"
     parameter_name = "region"
+    region_field = "region"
 
     def lookups(self, request, model_admin):
-        regions = restrict_to_regions(
-            Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]),
-            request.user,
-            "code",
-        ).order_by("path")
+        regions = list(
+            restrict_to_regions(
+                Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]),
+                request.user,
+                "code",
+            ).order_by("path")
+        )
+        self.subtrees = {
+            region.code: [other.code for other in regions if other.path.startswith(region.path)]
+            for region in regions
+        }
         return [
             (region.code, region.name if region.level == RegionLevel.CITY else f"　{region.name}")
             for region in regions
         ]
 
-    def has_output(self) -> bool:
-        return len(self.lookup_choices) > 1
-
     def queryset(self, request, queryset):
         if self.value():
-            return filter_region_subtree(queryset, "region", self.value())
+            codes = self.subtrees.get(self.value(), [])
+            return queryset.filter(**{f"{self.region_field}__in": codes})
         return queryset
 
 
 class IndustrySectionFilter(DropdownFilter):
+    """GB/T 4754 section (门类): its divisions, as ``industry_id IN (codes)`` without a join."""
+
     title = "行业门类"
     parameter_name = "section"
 
     def lookups(self, request, model_admin):
-        sections = Industry.objects.filter(parent__isnull=True).order_by("code")
-        return [(section.code, f"{section.code} {section.name}") for section in sections]
+        industries = list(Industry.objects.order_by("code"))
+        self.codes = {}
+        for industry in industries:
+            section = industry.parent_id or industry.code
+            self.codes.setdefault(section, []).append(industry.code)
+        return [
+            (industry.code, f"{industry.code} {industry.name}")
+            for industry in industries
+            if industry.parent_id is None
+        ]
 
     def queryset(self, request, queryset):
         if self.value():
-            return queryset.filter(
-                Q(industry__parent_id=self.value()) | Q(industry_id=self.value())
-            )
+            return queryset.filter(industry_id__in=self.codes.get(self.value(), []))
         return queryset
 
 
@@ -498,10 +517,7 @@ class CurrentEntryFilter(DropdownFilter):
 
 
 class EntryRegionFilter(RegionFilter):
-    def queryset(self, request, queryset):
-        if self.value():
-            return filter_region_subtree(queryset, "enterprise__region", self.value())
-        return queryset
+    region_field = "enterprise__region"
 
 
 @admin.register(PositiveListEntry)
