@@ -55,11 +55,23 @@ _CASE_WORK = [
     "cases.change_specialmeasure",
     "cases.add_caseevent",
 ]
+# Service to enterprises (走访解促): recording visits, demands and symposiums and
+# moving demands (companies.service_visits); the policy-card list is kept by
+# administrators. Managers and reporting clients read them through _READ_ALL.
+_SERVICE_WORK = [
+    "companies.add_visit",
+    "companies.change_visit",
+    "companies.add_demand",
+    "companies.change_demand",
+    "companies.add_symposium",
+    "companies.change_symposium",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INSPECTOR: [
         *_READ_ALL,
         *_CASE_WORK,
+        *_SERVICE_WORK,
         "companies.add_enterprise",
         "companies.change_enterprise",
         "companies.add_enterpriseimport",
@@ -70,6 +82,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.APPROVER: [
         *_READ_ALL,
         *_CASE_WORK,
+        *_SERVICE_WORK,
         # 双随机 plans: the approver drafts, draws and publishes them.
         "cases.add_inspectionplan",
         "cases.change_inspectionplan",

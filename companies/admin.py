@@ -571,3 +571,7 @@ class PositiveListEntryAdmin(RegionScopedAdminMixin, ModelAdmin):
 
 
 from companies import admin_import  # noqa: F401,E402
+
+# Service to enterprises (走访解促): visits, demands, symposiums, policy cards.
+# isort: split
+from companies import admin_service  # noqa: E402,F401

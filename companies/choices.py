@@ -27,3 +27,26 @@ class ImportStatus(models.TextChoices):
     RUNNING = "running", "导入中"
     SUCCEEDED = "succeeded", "已完成"
     FAILED = "failed", "失败"
+
+
+class VisitKind(models.TextChoices):
+    ROUTINE = "routine", "日常走访"
+    ASSISTANCE = "assistance", "帮扶"
+    POLICY = "policy", "政策宣讲"
+    FOLLOW_UP = "follow_up", "回访"
+
+
+class DemandCategory(models.TextChoices):
+    EIA = "eia", "环评及审批"
+    PERMIT = "permit", "排污许可"
+    TECHNIQUE = "technique", "污染防治技术"
+    FINANCE = "finance", "资金及绿色金融"
+    ENFORCEMENT = "enforcement", "执法监管"
+    OTHER = "other", "其他"
+
+
+class DemandStatus(models.TextChoices):
+    OPEN = "open", "待办理"
+    IN_PROGRESS = "in_progress", "办理中"
+    RESOLVED = "resolved", "已解决"
+    UNRESOLVABLE = "unresolvable", "无法解决"

@@ -1,11 +1,20 @@
-"""Reads of the enterprise registry, always through the user's region scope."""
+"""Reads of the enterprise registry and the service records, always through the
+user's region scope."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.selectors import restrict_to_regions
-from companies.models import Enterprise
+from accounts.models import Officer, Unit
+from accounts.selectors import restrict_to_regions, visible_region_codes
+from companies.models import (
+    Demand,
+    Enterprise,
+    PolicyCard,
+    Symposium,
+    Visit,
+    VisitPolicyCard,
+)
 
 
 def enterprise_list(*, user, filters: dict | None = None) -> QuerySet[Enterprise]:
@@ -21,3 +30,89 @@ def enterprise_list(*, user, filters: dict | None = None) -> QuerySet[Enterprise
 def enterprise_get(*, user, pk: int) -> Enterprise:
     """One enterprise in the user's scope; Enterprise.DoesNotExist otherwise."""
     return enterprise_list(user=user).get(pk=pk)
+
+
+# --- service to enterprises (走访解促) ------------------------------------------------
+
+
+def visit_list(*, user, filters: dict | None = None) -> QuerySet[Visit]:
+    """Visits in the user's regions (by the region stored on the visit)."""
+    from companies.filters import VisitFilter
+
+    queryset = restrict_to_regions(
+        Visit.objects.select_related("enterprise", "region").prefetch_related(
+            Prefetch("officers", queryset=Officer.objects.order_by("name", "id")),
+            Prefetch("card_rows", queryset=VisitPolicyCard.objects.select_related("card")),
+        ),
+        user,
+    )
+    if filters is not None:
+        queryset = VisitFilter(filters, queryset=queryset).qs
+    return queryset
+
+
+def demand_list(*, user, filters: dict | None = None) -> QuerySet[Demand]:
+    """Demands in the user's regions (by the region stored on the demand)."""
+    from companies.filters import DemandFilter
+
+    queryset = restrict_to_regions(
+        Demand.objects.select_related("enterprise", "region", "owner"), user
+    )
+    if filters is not None:
+        queryset = DemandFilter(filters, queryset=queryset).qs
+    return queryset
+
+
+def symposium_visibility(user) -> Q | None:
+    """Who sees a symposium: ``None`` for everybody's (city-level staff).
+
+    A county officer sees a symposium when any of these lies in their
+    regions: the region it was held for, a region of the host unit, or an
+    attending enterprise. So a brigade sees its own meetings and every
+    city-wide meeting its enterprises attended, and nothing else. Each
+    condition is an EXISTS or an indexed column, so the list needs no
+    DISTINCT.
+    """
+    codes = visible_region_codes(user)
+    if codes is None:
+        return None
+    host_regions = Unit.regions.through.objects.filter(
+        unit_id=OuterRef("host_unit_id"), region_id__in=codes
+    )
+    attendees = Symposium.enterprises.through.objects.filter(
+        symposium_id=OuterRef("pk"), enterprise__region_id__in=codes
+    )
+    return Q(region_id__in=codes) | Exists(host_regions) | Exists(attendees)
+
+
+def symposium_list(*, user, filters: dict | None = None) -> QuerySet[Symposium]:
+    """Symposiums the user may see (``symposium_visibility``), with attendees and
+    the ids of the demands raised there that lie in the user's regions."""
+    from companies.filters import SymposiumFilter
+
+    queryset = Symposium.objects.select_related("host_unit", "region").prefetch_related(
+        Prefetch(
+            "enterprises",
+            queryset=Enterprise.objects.order_by("name", "id").only("id", "name", "region_id"),
+        ),
+        Prefetch(
+            "demands",
+            queryset=restrict_to_regions(Demand.objects.only("id", "symposium_id"), user),
+        ),
+    )
+    visible = symposium_visibility(user)
+    if visible is not None:
+        queryset = queryset.filter(visible)
+    if filters is not None:
+        queryset = SymposiumFilter(filters, queryset=queryset).qs
+    return queryset
+
+
+def policy_card_list(*, filters: dict | None = None) -> QuerySet[PolicyCard]:
+    """The managed list of policy cards; everybody with the right may read all of it."""
+    queryset = PolicyCard.objects.all()
+    if filters is not None:
+        from companies.filters import PolicyCardFilter
+
+        queryset = PolicyCardFilter(filters, queryset=queryset).qs
+    return queryset

@@ -38,3 +38,19 @@ def run_enterprise_import(self, import_id: int) -> dict:
         "updated": record.updated_count,
         "errors": record.error_count,
     }
+
+
+@shared_task(
+    name="companies.flag_overdue_demands",
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    max_retries=3,
+)
+def flag_overdue_demands() -> dict:
+    """Flag open demands past their due date (daily, by beat); clear the rest.
+
+    Answers the counts: ``today``, ``flagged``, ``cleared``, ``overdue``.
+    """
+    from companies.service_visits import demands_flag_overdue
+
+    return demands_flag_overdue()

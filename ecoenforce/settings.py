@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "cases.refresh_case_deadlines",
         "schedule": crontab(hour=0, minute=30),
     },
+    # Every night (CELERY_TIMEZONE): the overdue flag of open demands (诉求).
+    "flag-overdue-demands": {
+        "task": "companies.flag_overdue_demands",
+        "schedule": crontab(hour=0, minute=40),
+    },
 }
 
 # --- REST framework and OpenAPI ------------------------------------------------
@@ -204,6 +209,9 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.choices.CaseStatus",
         "EnterpriseStatusEnum": "companies.choices.EnterpriseStatus",
         "ImportStatusEnum": "companies.choices.ImportStatus",
+        "DemandStatusEnum": "companies.choices.DemandStatus",
+        "DemandCategoryEnum": "companies.choices.DemandCategory",
+        "VisitKindEnum": "companies.choices.VisitKind",
         "PlanStatusEnum": "cases.choices.PlanStatus",
         "PoolKindEnum": "cases.choices.PoolKind",
         "InspectionStatusEnum": "cases.choices.InspectionStatus",

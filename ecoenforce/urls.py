@@ -11,7 +11,14 @@ from accounts.api.views import OfficerViewSet, RegionViewSet, UnitViewSet
 from cases.api.case_views import PenaltyCaseViewSet
 from cases.api.plan_views import PublicPlanDetail, PublicPlanList
 from cases.api.urls import router as cases_router
-from companies.api.views import EnterpriseViewSet, IndustryViewSet
+from companies.api.views import (
+    DemandViewSet,
+    EnterpriseViewSet,
+    IndustryViewSet,
+    PolicyCardViewSet,
+    SymposiumViewSet,
+    VisitViewSet,
+)
 from ecoenforce.health import healthz
 
 
@@ -27,6 +34,10 @@ router.register("industries", IndustryViewSet, basename="industry")
 router.register("units", UnitViewSet, basename="unit")
 router.register("officers", OfficerViewSet, basename="officer")
 router.register("enterprises", EnterpriseViewSet, basename="enterprise")
+router.register("policy-cards", PolicyCardViewSet, basename="policy-card")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("demands", DemandViewSet, basename="demand")
+router.register("symposiums", SymposiumViewSet, basename="symposium")
 # Apps that keep their own router (cases.api.urls) join the one API root here.
 router.registry.extend(cases_router.registry)
 router.register("cases", PenaltyCaseViewSet, basename="case")

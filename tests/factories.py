@@ -287,3 +287,105 @@ def case_walk(
     if case.status != to:
         raise AssertionError(f"case_walk stopped at {case.status}, not {to}")
     return PenaltyCase.objects.get(pk=case.pk)
+
+
+# --- service to enterprises (走访解促) ------------------------------------------------
+#
+# Visits, demands and symposiums of 三河 by default, dated 2024-05-06. Officers
+# named on them are inspectors of the enterprise's region unless given.
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    """A county brigade; ``regions=[codes]`` sets the regions it covers."""
+
+    class Meta:
+        model = "accounts.Unit"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"测试执法大队{n}")
+    kind = "brigade"
+
+    @factory.post_generation
+    def regions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.regions.set(Region.objects.filter(code__in=extracted))
+
+
+class PolicyCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "companies.PolicyCard"
+
+    code = factory.Sequence(lambda n: f"test-card-{n}")
+    title = factory.Sequence(lambda n: f"测试政策明白卡{n}")
+    summary = "政策要点"
+
+
+def _region_inspector(region_code: str):
+    return OfficerFactory(roles=[Role.INSPECTOR], regions=[region_code])
+
+
+def _days_after(day, days: int):
+    from datetime import timedelta
+
+    return day + timedelta(days=days)
+
+
+class VisitFactory(factory.django.DjangoModelFactory):
+    """``officers=[Officer, …]``; ``policy_cards=[(card, copies), …]``."""
+
+    class Meta:
+        model = "companies.Visit"
+        skip_postgeneration_save = True
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    region = factory.SelfAttribute("enterprise.region")
+    visited_on = factory.LazyFunction(lambda: _date(2024, 5, 6))
+    kind = "routine"
+
+    @factory.post_generation
+    def officers(self, create, extracted, **kwargs):
+        if create:
+            self.officers.set(extracted or [_region_inspector(self.region_id)])
+
+    @factory.post_generation
+    def policy_cards(self, create, extracted, **kwargs):
+        from companies.models import VisitPolicyCard
+
+        if create and extracted:
+            VisitPolicyCard.objects.bulk_create(
+                VisitPolicyCard(visit=self, card=card, quantity=quantity)
+                for card, quantity in extracted
+            )
+
+
+class DemandFactory(factory.django.DjangoModelFactory):
+    """An open demand raised directly on 2024-05-06, due 30 days later."""
+
+    class Meta:
+        model = "companies.Demand"
+
+    enterprise = factory.SubFactory(EnterpriseFactory)
+    region = factory.SelfAttribute("enterprise.region")
+    raised_on = factory.LazyFunction(lambda: _date(2024, 5, 6))
+    category = "permit"
+    description = "排污许可证延续办理咨询"
+    owner = factory.LazyAttribute(lambda o: _region_inspector(o.enterprise.region_id))
+    due_on = factory.LazyAttribute(lambda o: _days_after(o.raised_on, 30))
+
+
+class SymposiumFactory(factory.django.DjangoModelFactory):
+    """A symposium of a 三河 brigade for 三河; ``enterprises=[…]`` (default: one new)."""
+
+    class Meta:
+        model = "companies.Symposium"
+        skip_postgeneration_save = True
+
+    held_on = factory.LazyFunction(lambda: _date(2024, 5, 6))
+    host_unit = factory.SubFactory(UnitFactory, regions=["131082"])
+    topic = "优化营商环境政企座谈会"
+    region = factory.LazyFunction(lambda: Region.objects.get(code="131082"))
+
+    @factory.post_generation
+    def enterprises(self, create, extracted, **kwargs):
+        if create:
+            self.enterprises.set(extracted if extracted is not None else [EnterpriseFactory()])

@@ -1,23 +1,40 @@
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from companies import imports, selectors, services
+from companies import imports, selectors, service_visits, services
 from companies.api.serializers import (
+    DemandDetailSerializer,
+    DemandResolveSerializer,
+    DemandSerializer,
+    DemandStartSerializer,
+    DemandUnresolvableSerializer,
     EnterpriseImportRequestSerializer,
     EnterpriseImportResultSerializer,
     EnterpriseSerializer,
     ImportErrorResponseSerializer,
     ImportRowErrorSerializer,
     IndustrySerializer,
+    PolicyCardSerializer,
     PositiveListChangeSerializer,
+    SymposiumSerializer,
+    VisitSerializer,
 )
-from companies.filters import EnterpriseFilter
-from companies.models import Industry
+from companies.filters import (
+    DemandFilter,
+    EnterpriseFilter,
+    PolicyCardFilter,
+    SymposiumFilter,
+    VisitFilter,
+)
+from companies.models import DemandTransition, Industry
+from ecoenforce.api import RolePermission
+from ecoenforce.errors import DomainError
 
 
 class IndustryViewSet(viewsets.ReadOnlyModelViewSet):
@@ -153,3 +170,241 @@ class EnterpriseViewSet(
         # API.md's error format, each item with the row and column it is about.
         errors = ImportRowErrorSerializer(items, many=True).data
         return Response({"errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+# --- service to enterprises (走访解促) ------------------------------------------------
+#
+# Thin doors into companies.service_visits; lists and details come from
+# companies.selectors, so a record outside the caller's regions is 404.
+# Records of what happened are never deleted.
+
+
+class PolicyCardViewSet(viewsets.ReadOnlyModelViewSet):
+    """政策明白卡: the managed list, read-only here; administrators keep it in the admin."""
+
+    serializer_class = PolicyCardSerializer
+    filterset_class = PolicyCardFilter
+
+    def get_queryset(self):
+        return selectors.policy_card_list()
+
+
+class _ServiceRecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def _answer(self, obj, status_code=status.HTTP_200_OK):
+        obj = self.get_queryset().get(pk=obj.pk)
+        serializer_class = self.get_serializer_class()
+        return Response(
+            serializer_class(obj, context=self.get_serializer_context()).data, status_code
+        )
+
+    def update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.partial_update(request, *args, **kwargs)
+
+    @staticmethod
+    def _unchanged(data: dict, obj, name: str, label: str) -> None:
+        value = data.pop(name, None)
+        if value is not None and value != getattr(obj, name):
+            raise DomainError(f"{label}不能修改", code="read_only", field=name)
+
+
+class VisitViewSet(_ServiceRecordViewSet):
+    """走访. ``visited_on`` defaults to today, ``officers`` to the caller."""
+
+    serializer_class = VisitSerializer
+    filterset_class = VisitFilter
+
+    def get_queryset(self):
+        return selectors.visit_list(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        visit = service_visits.visit_record(
+            user=request.user,
+            enterprise=data["enterprise"],
+            kind=data["kind"],
+            visited_on=data.get("visited_on"),
+            officers=data.get("officers"),
+            policy_cards=data.get("card_rows", ()),
+            measures=data.get("measures", ""),
+            notes=data.get("notes", ""),
+        )
+        return self._answer(visit, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        visit = self.get_object()
+        serializer = self.get_serializer(visit, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        self._unchanged(data, visit, "enterprise", "走访企业")
+        if "card_rows" in data:
+            data["policy_cards"] = data.pop("card_rows")
+        visit = service_visits.visit_update(user=request.user, visit=visit, **data)
+        return self._answer(visit)
+
+
+class DemandPermission(RolePermission):
+    """The status moves need ``change_demand``, like any other change."""
+
+    STEPS = ("start", "resolve", "unresolvable")
+
+    def has_permission(self, request, view) -> bool:
+        if getattr(view, "action", None) in self.STEPS:
+            user = request.user
+            return bool(user and user.is_authenticated and user.has_perm("companies.change_demand"))
+        return super().has_permission(request, view)
+
+
+DEMAND_STEP_RESPONSES = {
+    200: DemandDetailSerializer,
+    400: OpenApiResponse(description="日期或必填内容不符合要求，未写入任何数据"),
+    404: OpenApiResponse(description="诉求不存在或不在您的管辖范围内"),
+    409: OpenApiResponse(description="当前状态不能办理该环节（答复中列明两个状态）"),
+}
+
+
+class DemandViewSet(_ServiceRecordViewSet):
+    """诉求: 待办理 → 办理中 → 已解决 | 无法解决 (or straight from 待办理 to either end)."""
+
+    filterset_class = DemandFilter
+    permission_classes = [DemandPermission]
+
+    def get_queryset(self):
+        queryset = selectors.demand_list(user=self.request.user)
+        if self.action != "list":
+            history = DemandTransition.objects.select_related("actor__officer")
+            queryset = queryset.prefetch_related(Prefetch("transitions", queryset=history))
+        return queryset
+
+    def get_serializer_class(self):
+        return DemandSerializer if self.action in ("list", "create") else DemandDetailSerializer
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        demand = service_visits.demand_raise(
+            user=request.user,
+            enterprise=data["enterprise"],
+            category=data["category"],
+            description=data["description"],
+            raised_on=data.get("raised_on"),
+            visit=data.get("visit"),
+            symposium=data.get("symposium"),
+            owner=data.get("owner"),
+            due_on=data.get("due_on"),
+        )
+        return self._answer(demand, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DemandSerializer, responses=DemandDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        """Change an open demand's ``category``, ``description``, ``owner`` or ``due_on``."""
+        demand = self.get_object()
+        serializer = DemandSerializer(demand, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        self._unchanged(data, demand, "enterprise", "诉求企业")
+        self._unchanged(data, demand, "visit", "提出场合")
+        self._unchanged(data, demand, "symposium", "提出场合")
+        self._unchanged(data, demand, "raised_on", "提出日期")
+        demand = service_visits.demand_update(user=request.user, demand=demand, **data)
+        return self._answer(demand)
+
+    @extend_schema(
+        summary="开始办理", request=DemandStartSerializer, responses=DEMAND_STEP_RESPONSES
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """待办理 → 办理中, effective ``on`` (default today)."""
+        demand = self.get_object()
+        serializer = DemandStartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        demand = service_visits.demand_start(
+            user=request.user,
+            demand=demand,
+            on=serializer.validated_data.get("on"),
+            note=serializer.validated_data["note"],
+        )
+        return self._answer(demand)
+
+    @extend_schema(
+        summary="办结（已解决）", request=DemandResolveSerializer, responses=DEMAND_STEP_RESPONSES
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """→ 已解决 on ``resolved_on`` (default today) with the ``resolution`` (required)."""
+        demand = self.get_object()
+        serializer = DemandResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        demand = service_visits.demand_resolve(
+            user=request.user,
+            demand=demand,
+            resolution=serializer.validated_data["resolution"],
+            resolved_on=serializer.validated_data.get("resolved_on"),
+        )
+        return self._answer(demand)
+
+    @extend_schema(
+        summary="认定无法解决",
+        request=DemandUnresolvableSerializer,
+        responses=DEMAND_STEP_RESPONSES,
+    )
+    @action(detail=True, methods=["post"])
+    def unresolvable(self, request, pk=None):
+        """→ 无法解决 on ``on`` (default today) with the ``reason`` (required)."""
+        demand = self.get_object()
+        serializer = DemandUnresolvableSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        demand = service_visits.demand_mark_unresolvable(
+            user=request.user,
+            demand=demand,
+            reason=serializer.validated_data["reason"],
+            on=serializer.validated_data.get("on"),
+        )
+        return self._answer(demand)
+
+
+class SymposiumViewSet(_ServiceRecordViewSet):
+    """政企座谈会. Visible to the caller when it was held for, hosted by a unit of,
+    or attended by an enterprise of the caller's regions."""
+
+    serializer_class = SymposiumSerializer
+    filterset_class = SymposiumFilter
+
+    def get_queryset(self):
+        return selectors.symposium_list(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        symposium = service_visits.symposium_record(
+            user=request.user,
+            host_unit=data.get("host_unit"),
+            topic=data["topic"],
+            enterprises=data["enterprises"],
+            held_on=data.get("held_on"),
+            region=data.get("region"),
+            location=data.get("location", ""),
+            notes=data.get("notes", ""),
+        )
+        return self._answer(symposium, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        symposium = self.get_object()
+        serializer = self.get_serializer(symposium, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        symposium = service_visits.symposium_update(
+            user=request.user, symposium=symposium, **serializer.validated_data
+        )
+        return self._answer(symposium)

@@ -1,3 +1,5 @@
+"""The enterprise registry: industries, enterprises, the positive list, imports."""
+
 from __future__ import annotations
 
 from django.conf import settings
