@@ -55,6 +55,8 @@ _CASE_WORK = [
     "cases.change_specialmeasure",
     "cases.add_caseevent",
 ]
+# Triage of non-site records (cases.offsite_services decides who takes a step).
+_OFFSITE_TRIAGE = ["cases.change_offsiterecord"]
 # Service to enterprises (走访解促): recording visits, demands and symposiums and
 # moving demands (companies.service_visits); the policy-card list is kept by
 # administrators. Managers and reporting clients read them through _READ_ALL.
@@ -72,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_ALL,
         *_CASE_WORK,
         *_SERVICE_WORK,
+        *_OFFSITE_TRIAGE,
         "companies.add_enterprise",
         "companies.change_enterprise",
         "companies.add_enterpriseimport",
@@ -83,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_ALL,
         *_CASE_WORK,
         *_SERVICE_WORK,
+        *_OFFSITE_TRIAGE,
         # 双随机 plans: the approver drafts, draws and publishes them.
         "cases.add_inspectionplan",
         "cases.change_inspectionplan",
@@ -107,7 +111,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "authtoken.delete_tokenproxy",
     ],
     Role.REPORTING_CLIENT: [*_READ_ALL],
-    Role.MONITORING_PLATFORM: [*_READ_REFERENCE, "companies.view_enterprise"],
+    # Writes non-site records and reads nothing of the enterprises: a platform
+    # names an enterprise by its USCC or id and reads the reference data only.
+    Role.MONITORING_PLATFORM: [*_READ_REFERENCE, "cases.add_offsiterecord"],
 }
 
 

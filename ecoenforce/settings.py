@@ -209,6 +209,11 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.choices.CaseStatus",
         "EnterpriseStatusEnum": "companies.choices.EnterpriseStatus",
         "ImportStatusEnum": "companies.choices.ImportStatus",
+        # Case sources and non-site sources are both fields named "source".
+        "CaseSourceEnum": "cases.choices.CaseSource",
+        "OffsiteSourceEnum": "cases.choices.OffsiteSource",
+        "OffsiteStatusEnum": "cases.choices.OffsiteStatus",
+        "DismissalReasonEnum": "cases.choices.DismissalReason",
         "DemandStatusEnum": "companies.choices.DemandStatus",
         "DemandCategoryEnum": "companies.choices.DemandCategory",
         "VisitKindEnum": "companies.choices.VisitKind",
