@@ -26,7 +26,12 @@ from unfold.contrib.filters.admin import (
 )
 from unfold.decorators import display
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
-from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
+from unfold.widgets import (
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminPasswordToggleWidget,
+    UnfoldAdminTextInputWidget,
+    UnfoldBooleanSwitchWidget,
+)
 
 from accounts import selectors, services
 from accounts.admin_forms import ServiceAdminMixin, ServiceModelForm
@@ -144,16 +149,18 @@ def _role_field() -> forms.MultipleChoiceField:
 class OfficerCreateForm(ServiceModelForm):
     """One form for a new staff account: login, profile, roles and region scope."""
 
-    username = User._meta.get_field("username").formfield(label="用户名")
+    username = User._meta.get_field("username").formfield(
+        label="用户名", widget=UnfoldAdminTextInputWidget(attrs={"autocomplete": "off"})
+    )
     password1 = forms.CharField(
         label="密码",
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=UnfoldAdminPasswordToggleWidget(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
         label="确认密码",
         strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        widget=UnfoldAdminPasswordToggleWidget(attrs={"autocomplete": "new-password"}),
         help_text="再次输入相同的密码",
     )
     roles = _role_field()
@@ -187,7 +194,10 @@ class OfficerCreateForm(ServiceModelForm):
 class OfficerChangeForm(ServiceModelForm):
     roles = _role_field()
     is_active = forms.BooleanField(
-        label="账号有效", required=False, help_text="离岗人员取消勾选即不能登录；记录保留"
+        label="账号有效",
+        required=False,
+        widget=UnfoldBooleanSwitchWidget,
+        help_text="离岗人员关闭后即不能登录；记录保留",
     )
 
     class Meta:

@@ -454,6 +454,8 @@ class EnterpriseAdmin(ServiceAdminMixin, RegionScopedAdminMixin, ModelAdmin):
             "media": self.media + form.media,
         }
         if not bulk:
+            # The page header then reads 企业 › 企业 › <the enterprise>.
+            context["original"] = enterprises[0]
             context["back_url"] = reverse(
                 "admin:companies_enterprise_change", args=[enterprises[0].pk]
             )

@@ -286,6 +286,9 @@ class TestSearchAndFilters:
             "霸州市某钢管有限公司",
         ]
 
+    def test_filter_by_region_outside_scope_shows_nothing(self, client_as, inspector, enterprises):
+        assert self.names(client_as(inspector), region=BAZHOU) == []
+
     def test_filter_by_city_takes_its_counties(self, client_as, manager, enterprises):
         assert len(self.names(client_as(manager), region="131000")) == 3
 
@@ -517,7 +520,9 @@ class TestSpeed:
         cl = response.context["cl"]
         assert cl.paginator.estimated is True
         assert cl.result_count >= 4
-        assert re.search(r"约\s+\d+\s+企业", response.content.decode())
+        html = response.content.decode()
+        assert re.search(r"约\s+\d+\s+企业", html)  # beside the page links
+        assert re.search(r"约\s+\d+\s+条", html)  # in the page header
 
     def test_small_list_is_counted_exactly(self, client_as, manager):
         EnterpriseFactory.create_batch(3, region_id=SANHE)
@@ -542,6 +547,11 @@ class TestLook:
         for label in ("统一社会信用代码", "所在县（市、区）", "排污许可管理类别", "正面清单"):
             assert label in html
         assert "生态环境执法管理系统" in html
+
+    def test_theme_strings_are_translated(self, client):
+        html = client.get("/admin/login/").content.decode()
+        assert "欢迎使用" in html and "返回首页" in html
+        assert "Welcome back" not in html
 
     def test_sidebar_groups(self, client_as, inspector):
         html = client_as(inspector).get(CHANGELIST).content.decode()
