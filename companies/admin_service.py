@@ -665,6 +665,8 @@ class DemandAdmin(ServiceAdminMixin, RegionScopedAdminMixin, _ListSettings, Mode
             "opts": self.opts,
             "form": form,
             "demand": demand,
+            # The page header then reads 企业 › 诉求 › <the demand>.
+            "original": demand,
             "submit_label": f"确认{verb}",
             "back_url": change_url,
             "media": self.media + form.media,

@@ -36,7 +36,7 @@ from companies.models import (
     Visit,
     VisitPolicyCard,
 )
-from ecoenforce.errors import ConflictError, DomainError, ErrorItem, ValidationFailed
+from ecoenforce.errors import ConflictError, DomainError, ErrorItem, Forbidden, ValidationFailed
 
 S = DemandStatus
 
@@ -635,10 +635,9 @@ def symposium_update(*, user, symposium: Symposium, **fields) -> Symposium:
         raise RecordNotFound("记录不存在或不在您的管辖范围内")
     symposium = Symposium.objects.select_for_update().get(pk=symposium.pk)
     if not unit_in_reach(user, symposium.host_unit):
-        raise DomainError(
-            f"您不能修改{symposium.host_unit.name}主办的座谈会",
-            code="unit_out_of_scope",
-            field="host_unit",
+        # Seen through an attending enterprise; the meeting is another unit's record.
+        raise Forbidden(
+            f"座谈会由{symposium.host_unit.name}主办，您不能修改", code="unit_out_of_scope"
         )
     for name in ("held_on", "host_unit", "topic"):
         if fields.get(name) is not None:

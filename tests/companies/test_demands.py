@@ -840,3 +840,17 @@ class TestAdmin:
             f"{ADMIN}{demand.pk}/resolve/", {"apply": "1", "on": "2024-05-09", "text": "x"}
         )
         assert response.status_code == 403
+
+    @pytest.mark.parametrize("size", [3, 30])
+    def test_changelist_query_count(
+        self, client_as, inspector, sanhe_enterprise, size, django_assert_num_queries
+    ):
+        DemandFactory.create_batch(size, enterprise=sanhe_enterprise, owner=inspector.officer)
+        client = client_as(inspector)
+        client.get(ADMIN)
+        # session, user, 2 permissions, officer, scope roots, scope codes, the
+        # region filter's choices, the planner estimate, the capped COUNT, the
+        # page with enterprise, region and owner joined.
+        with django_assert_num_queries(11):
+            response = client.get(ADMIN)
+        assert len(response.context["cl"].result_list) == size
