@@ -202,6 +202,7 @@ def case_event_record(
 ) -> CaseEvent:
     """Record a step that does not move the case: extensions (办法 art. 29, 58),
     a statement or defence (处罚法 art. 45), a waiver of rights, a legal review pass."""
+    from cases.deadlines import decision_deadline, filing_deadline
     from cases.workflow import check_effective_date
 
     on = on or timezone.localdate()
@@ -224,12 +225,29 @@ def case_event_record(
     if kind == "filing_extension":
         if case.filing_extended:
             raise ConflictError("立案期限只能延长一次（15 日）", code="already_extended")
+        # 办法 art. 29: the 15 days are extended while they run; a lapsed
+        # deadline is not revived.
+        deadline = filing_deadline(case)
+        if on > deadline:
+            raise DomainError(
+                f"立案期限已于 {deadline} 届满，不能再延长",
+                code="filing_deadline_passed",
+                field="on",
+            )
         case.filing_extended = True
     elif kind == "decision_extension":
         # 办法 art. 58: 90 days, extendable by 30 with approval, and by 30 more
-        # after collective discussion for special cases.
+        # after collective discussion for special cases; an extension is
+        # approved before the period it extends has run out.
         if case.decision_extensions >= 2:
             raise ConflictError("决定期限最多延长两次，每次 30 日", code="already_extended")
+        deadline = decision_deadline(case, today=on)
+        if on > deadline:
+            raise DomainError(
+                f"作出决定的期限已于 {deadline} 届满，不能再延长",
+                code="decision_deadline_passed",
+                field="on",
+            )
         case.decision_extensions += 1
     elif kind == "statement":
         case.statement_made = True

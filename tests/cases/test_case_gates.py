@@ -125,6 +125,14 @@ def test_the_filing_deadline_is_extended_only_once(case, approver, refused):
         event(case, "filing_extension", approver, date(2024, 6, 1), reason="再次延长")
 
 
+def test_a_lapsed_filing_deadline_is_not_extended(case, approver, refused):
+    with refused(
+        case, "filing_deadline_passed", message="立案期限已于 2024-05-21 届满，不能再延长"
+    ):
+        event(case, "filing_extension", approver, date(2024, 5, 22), reason="补充调查")
+    event(case, "filing_extension", approver, date(2024, 5, 21), reason="补充调查")
+
+
 @pytest.mark.parametrize("kind", ["filing_extension", "decision_extension"])
 def test_an_extension_states_its_reason(case, approver, refused, kind):
     if kind == "decision_extension":
@@ -156,6 +164,19 @@ def test_each_approved_extension_adds_30_days_to_the_decision_deadline(case, app
         move(case, "decided", approver, date(2024, 9, 7), fine_amount="50000")
     event(case, "decision_extension", approver, date(2024, 9, 1), reason="经集体讨论再次延长")
     assert move(case, "decided", approver, date(2024, 10, 6), fine_amount="50000").decided_on
+
+
+def test_a_lapsed_decision_deadline_is_not_extended(case, approver, refused):
+    case = case_walk(case, "notified", approver=approver)  # filed on 2024-05-09
+    with refused(
+        case,
+        "decision_deadline_passed",
+        message="作出决定的期限已于 2024-08-07 届满，不能再延长",
+    ):
+        event(case, "decision_extension", approver, date(2024, 8, 8), reason="案情复杂")
+    event(case, "decision_extension", approver, date(2024, 8, 7), reason="案情复杂")
+    case.refresh_from_db()
+    assert case.decision_extensions == 1
 
 
 def test_the_decision_deadline_is_extended_at_most_twice(case, approver, refused):

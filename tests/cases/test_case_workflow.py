@@ -356,6 +356,12 @@ def test_each_step_requires_its_data(
     assert excinfo.value.field == field
 
 
+@pytest.mark.parametrize("blank", ["", None])
+def test_blank_step_data_counts_as_missing(case, approver, refused, blank):
+    with refused(case, "required", message="请填写不予立案的理由"):
+        move(case, "not_filed", approver, date(2024, 5, 8), reason=blank)
+
+
 @pytest.mark.parametrize("amount", ["abc", "-1", "100.001"])
 def test_a_proposed_fine_must_be_an_amount(case, approver, refused, amount):
     case = case_walk(case, "review", approver=approver)
