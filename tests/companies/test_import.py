@@ -817,8 +817,12 @@ class TestStoredImport:
                 cursor.execute("SELECT pg_advisory_lock(%s, %s)", [imports._LOCK_CLASS, record.pk])
             assert imports.enterprise_import_run(import_id=record.pk).status == "pending"
             assert not Enterprise.objects.exists()
+            with other_worker.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [imports._LOCK_CLASS, record.pk]
+                )
         finally:
-            other_worker.close()  # ends its session and so its lock
+            other_worker.close()
         assert imports.enterprise_import_run(import_id=record.pk).status == "succeeded"
 
     def test_an_import_whose_officer_is_gone_is_not_run_without_a_scope(
@@ -889,12 +893,27 @@ class TestStoredImport:
         assert record.report[0]["code"] == "not_run"
 
 
-def test_progress_is_visible_to_other_sessions_while_the_import_runs(
-    django_db_setup, django_db_blocker, settings, tmp_path
-):
-    """Like a worker: no surrounding transaction, and the admin page reads
-    the row from another connection while the import transaction is open."""
-    settings.MEDIA_ROOT = tmp_path
+@pytest.fixture(scope="module", autouse=True)
+def _seed_data_put_back(django_db_setup, django_db_blocker):
+    """Load the seeded rows (regions, industries, role groups) again after this module.
+
+    The transactional test below ends, as such tests do, with a flush of
+    every table; with --reuse-db the next run would find them gone.
+    """
+    yield
+    from django.db import connection
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents:
+        with django_db_blocker.unblock():
+            connection.creation.deserialize_db_from_string(contents)
+
+
+# Committed rows, as a worker sees them: no transaction around the test.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_progress_is_visible_to_other_sessions_while_the_import_runs(settings, tmp_path):
+    """The admin page reads the row on another connection while the import's
+    transaction is still open: it sees the progress move, not the rows."""
     seen: list[tuple[int, int, str]] = []
     seen_enterprises: list[int] = []
     observer = connections.create_connection("default")
@@ -909,40 +928,25 @@ def test_progress_is_visible_to_other_sessions_while_the_import_runs(
                 [self.import_id],
             )
             seen.append(cursor.fetchone())
-        with observer.cursor() as cursor:
-            # The import's own rows are not committed yet: all or nothing.
             cursor.execute("SELECT count(*) FROM companies_enterprise")
             seen_enterprises.append(cursor.fetchone()[0])
 
-    with django_db_blocker.unblock():
-        before = Enterprise.objects.count()
-        user = OfficerFactory(roles=[Role.INSPECTOR], regions=[SANHE]).user
-        record = None
-        try:
-            record = EnterpriseImport.objects.create(
-                file_name="企业.csv", created_by=user, partial=False
-            )
-            record.file.save("企业.csv", upload([enterprise_row(n) for n in range(1, 6)]))
-            with (
-                mock.patch.object(imports._ProgressWriter, "__call__", write_and_observe),
-                mock.patch.object(imports, "CHUNK_SIZE", 2),
-            ):
-                record = imports.enterprise_import_run(import_id=record.pk)
-            assert seen == [
-                (0, 5, "running"),
-                (2, 5, "running"),
-                (4, 5, "running"),
-                (5, 5, "running"),
-            ]
-            assert seen_enterprises == [before] * 4
-            assert (record.status, record.created_count) == (ImportStatus.SUCCEEDED, 5)
-        finally:
-            observer.close()
-            Enterprise.objects.filter(uscc__in=[uscc(n) for n in range(1, 6)]).delete()
-            if record is not None:
-                EnterpriseImport.objects.filter(pk=record.pk).delete()
-            user.officer.delete()
-            user.delete()
+    user = OfficerFactory(roles=[Role.INSPECTOR], regions=[SANHE]).user
+    record = EnterpriseImport.objects.create(file_name="企业.csv", created_by=user)
+    record.file.save("企业.csv", upload([enterprise_row(n) for n in range(1, 6)]))
+    try:
+        with (
+            mock.patch.object(imports._ProgressWriter, "__call__", write_and_observe),
+            mock.patch.object(imports, "CHUNK_SIZE", 2),
+        ):
+            record = imports.enterprise_import_run(import_id=record.pk)
+    finally:
+        observer.close()
+    assert seen == [(0, 5, "running"), (2, 5, "running"), (4, 5, "running"), (5, 5, "running")]
+    # All or nothing: the rows appear only when the import commits.
+    assert seen_enterprises == [0, 0, 0, 0]
+    assert (record.status, record.created_count) == (ImportStatus.SUCCEEDED, 5)
+    assert Enterprise.objects.count() == 5
 
 
 # --- The admin door ---------------------------------------------------------------------------
