@@ -281,7 +281,7 @@ class DemandViewSet(_ServiceRecordViewSet):
 
     def get_queryset(self):
         queryset = selectors.demand_list(user=self.request.user)
-        if self.action != "list":
+        if self.action not in ("list", "create"):
             history = DemandTransition.objects.select_related("actor__officer")
             queryset = queryset.prefetch_related(Prefetch("transitions", queryset=history))
         return queryset
