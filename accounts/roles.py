@@ -69,10 +69,23 @@ _SERVICE_WORK = [
     "companies.change_symposium",
 ]
 
+# On-site inspections (现场检查): requesting, checking in, findings, signature,
+# completion and the ladder's decision. Approving is the approver's (负责人)
+# step, which cases.inspection_services checks by role.
+_INSPECTION_WORK = [
+    "cases.add_inspection",
+    "cases.change_inspection",
+    "cases.add_finding",
+    "cases.change_finding",
+    "cases.add_checkin",
+    "cases.add_ladderdecision",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INSPECTOR: [
         *_READ_ALL,
         *_CASE_WORK,
+        *_INSPECTION_WORK,
         *_SERVICE_WORK,
         *_OFFSITE_TRIAGE,
         "companies.add_enterprise",
@@ -85,6 +98,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.APPROVER: [
         *_READ_ALL,
         *_CASE_WORK,
+        *_INSPECTION_WORK,
+        # Re-issuing an enterprise's check-in code revokes the printed ones.
+        "cases.change_checkincode",
         *_SERVICE_WORK,
         *_OFFSITE_TRIAGE,
         # 双随机 plans: the approver drafts, draws and publishes them.

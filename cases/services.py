@@ -343,6 +343,18 @@ def evidence_attach(*, case: PenaltyCase, uploaded_file, actor, description: str
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
     ensure_in_scope(case, actor)
     ensure_writable(case)
+    return evidence_store(
+        uploaded_file=uploaded_file, actor=actor, description=description, case=case
+    )
+
+
+def evidence_store(
+    *, uploaded_file, actor, description: str = "", case=None, inspection=None
+) -> Evidence:
+    """Check the file's type and size, take its SHA-256 and store it as evidence of
+    ``case`` or ``inspection`` (exactly one). The owner's own rules (scope, state)
+    are checked by the caller: ``evidence_attach``,
+    ``cases.inspection_services.inspection_evidence_attach``."""
     name = os.path.basename(uploaded_file.name or "")
     extension = os.path.splitext(name)[1].lower()
     if extension not in EVIDENCE_TYPES:
@@ -361,6 +373,7 @@ def evidence_attach(*, case: PenaltyCase, uploaded_file, actor, description: str
         raise DomainError("文件为空", code="empty_file", field="file")
     evidence = Evidence(
         case=case,
+        inspection=inspection,
         original_name=name[:200],
         content_type=EVIDENCE_TYPES[extension],
         size=uploaded_file.size,

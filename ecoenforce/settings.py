@@ -209,6 +209,10 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.choices.CaseStatus",
         "EnterpriseStatusEnum": "companies.choices.EnterpriseStatus",
         "ImportStatusEnum": "companies.choices.ImportStatus",
+        # The ladder's steps are the proposed and the decided one (and a proposal's step).
+        "LadderStepEnum": "cases.choices.LadderStep",
+        "InspectionTriggerEnum": "cases.choices.InspectionTrigger",
+        "FindingSeverityEnum": "cases.choices.FindingSeverity",
         # Case sources and non-site sources are both fields named "source".
         "CaseSourceEnum": "cases.choices.CaseSource",
         "OffsiteSourceEnum": "cases.choices.OffsiteSource",
@@ -278,6 +282,10 @@ ECOENFORCE_HEARING_THRESHOLD_INDIVIDUAL = env_int("ECOENFORCE_HEARING_THRESHOLD_
 ECOENFORCE_INSPECTION_YEARLY_CAP = env_int("ECOENFORCE_INSPECTION_YEARLY_CAP", 2)
 # Evidence uploads: size limit and accepted file types.
 ECOENFORCE_EVIDENCE_MAX_BYTES = env_int("ECOENFORCE_EVIDENCE_MAX_BYTES", 200 * 1024 * 1024)
+# 一次帮扶、两次督导、三次严惩: minor findings count toward the ladder for this many months.
+ECOENFORCE_LADDER_WINDOW_MONTHS = env_int("ECOENFORCE_LADDER_WINDOW_MONTHS", 12)
+# A check-in code printed for an enterprise's gate stays valid this many days after issue.
+ECOENFORCE_CHECKIN_CODE_MAX_AGE_DAYS = env_int("ECOENFORCE_CHECKIN_CODE_MAX_AGE_DAYS", 366)
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,7 @@
 """Enforcement models; one module per part, re-exported here."""
 
 from cases.models.calendar import CalendarDay, CalendarYear
+from cases.models.inspection_log import CheckInCode, InspectionTransition
 from cases.models.inspections import (
     CheckIn,
     Finding,
@@ -32,10 +33,12 @@ __all__ = [
     "CaseTransition",
     "CaseViolation",
     "CheckIn",
+    "CheckInCode",
     "Evidence",
     "Finding",
     "Inspection",
     "InspectionPlan",
+    "InspectionTransition",
     "LadderDecision",
     "OffsiteRecord",
     "OffsiteTriageStep",
