@@ -59,6 +59,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # 扫码入企: the phone page behind an enterprise's code, and the printable code.
+    path("", include("cases.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
 ]
 
