@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, Prefetch
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -37,7 +37,6 @@ from cases import plan_selectors, plan_services
 from cases.admin_case_forms import add_domain_error, date_field, text_field
 from cases.choices import PlanStatus, PoolKind
 from cases.models import InspectionPlan
-from cases.plan_filters import filter_plan_region
 from companies.admin import RegionFilter
 from ecoenforce.errors import DomainError
 
@@ -141,7 +140,9 @@ class PlanRegionFilter(RegionFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            return filter_plan_region(queryset, "regions", self.value())
+            # The subtree's codes come with the choices already loaded.
+            codes = self.subtrees.get(self.value(), [])
+            return queryset.filter(Exists(plan_selectors.plans_overlapping(codes)))
         return queryset
 
 

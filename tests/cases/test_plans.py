@@ -711,6 +711,21 @@ class TestAdmin:
         assert plan.name not in client_as(other_inspector).get(ADMIN).content.decode()
         assert client_as(other_inspector).get(f"{ADMIN}{plan.pk}/change/").status_code == 404
 
+    def test_list_filters_state_and_region(self, client_as, approver, manager, squad, general):
+        city = OfficerFactory(roles=[Role.APPROVER]).user
+        bazhou = make_plan(city, regions=[BAZHOU])
+        whole = make_plan(city, regions=[CITY])
+        sanhe = plan_services.plan_draw(plan=make_plan(approver), actor=approver, seed=1)
+        client = client_as(manager)
+
+        def listed(**query):
+            response = client.get(ADMIN, query)
+            return {plan.pk for plan in response.context["cl"].result_list}
+
+        assert listed(region=BAZHOU) == {bazhou.pk, whole.pk}
+        assert listed(region=CITY) == {bazhou.pk, whole.pk, sanhe.pk}
+        assert listed(status__exact="drawn") == {sanhe.pk}
+
     @pytest.mark.parametrize("size", [2, 12])
     def test_list_query_count_does_not_grow(
         self, client_as, approver, inspector, size, django_assert_num_queries
