@@ -1,6 +1,7 @@
 """Enforcement models; one module per part, re-exported here."""
 
 from cases.models.calendar import CalendarDay, CalendarYear
+from cases.models.feedback import ComplaintStep, Feedback, FeedbackLink
 from cases.models.inspection_log import CheckInCode, InspectionTransition
 from cases.models.inspections import (
     CheckIn,
@@ -34,7 +35,10 @@ __all__ = [
     "CaseViolation",
     "CheckIn",
     "CheckInCode",
+    "ComplaintStep",
     "Evidence",
+    "Feedback",
+    "FeedbackLink",
     "Finding",
     "Inspection",
     "InspectionPlan",
