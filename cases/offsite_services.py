@@ -8,10 +8,11 @@ Ingestion
     creates nothing, changes nothing and answers the same ids. Validation runs
     in Python with no query per item (the enterprises of the whole batch are
     read in one query, the actor's scope once); the write is one set-based
-    ``INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO NOTHING`` and the
-    ids come back from one ``SELECT`` joined to the same keys. Four queries a
-    batch whatever its size. ``offsite_record_create`` is the same path for a
-    single record.
+    ``INSERT … SELECT FROM unnest(arrays) … ON CONFLICT DO NOTHING RETURNING``
+    the new ids, and the ids of the keys that were already stored come back
+    from one ``SELECT`` joined to those keys (skipped when every record is
+    new). A handful of queries a batch whatever its size.
+    ``offsite_record_create`` is the same path for a single record.
 
 Triage
     ``offsite_triage`` is the only code that changes ``OffsiteRecord.status``:
@@ -461,7 +462,9 @@ def _table_sql():
         f"({', '.join(column(name) for name, *_ in arrays + computed)}) "
         f"SELECT {', '.join(expression for *_, expression in arrays + computed)} "
         f"FROM unnest({unnest}) AS t({aliases}) "
-        f"ON CONFLICT ({column('source')}, {column('external_id')}) DO NOTHING"
+        f"ON CONFLICT ({column('source')}, {column('external_id')}) DO NOTHING "
+        f"RETURNING {quote('id')}, {column('source')}, {column('external_id')}, "
+        f"{column('region')}"
     )
     select = (
         f"SELECT r.{quote('id')}, r.{column('source')}, r.{column('external_id')}, "
@@ -519,11 +522,8 @@ def _ingest(actor, items: list) -> BulkResult:
 
     # The first valid item of a (source, external_id) is the one written;
     # later ones answer its id.
-    first: set[tuple[str, str]] = set()
+    chosen: dict[tuple[str, str], tuple] = {}
     keyed: list[tuple[int, tuple[str, str]]] = []
-    columns: list[list] = [[] for _ in range(11)]
-    (sources, external_ids, enterprises, regions, points, indicators) = columns[:6]
-    (values, limits, units, starts, ends) = columns[6:]
     for index, row in parsed:
         enterprise_id, uscc = row[2], row[3]
         # Absent and out of scope answer alike, so a platform cannot probe
@@ -560,32 +560,54 @@ def _ingest(actor, items: list) -> BulkResult:
             continue
         key = (row[0], row[1])
         keyed.append((index, key))
-        if key in first:
-            continue
-        first.add(key)
-        sources.append(row[0])
-        external_ids.append(row[1])
-        enterprises.append(enterprise_id)
-        regions.append(region)
-        points.append(row[4])
-        indicators.append(row[5])
-        values.append(row[6])
-        limits.append(row[7])
-        units.append(row[8])
-        starts.append(row[9])
-        ends.append(row[10])
-    if not sources:
+        if key not in chosen:
+            chosen[key] = (
+                row[0],
+                row[1],
+                enterprise_id,
+                region,
+                row[4],
+                row[5],
+                row[6],
+                row[7],
+                row[8],
+                row[9],
+                row[10],
+            )
+    if not chosen:
         errors.sort(key=lambda error: error["index"])
         return result
 
+    # Rows go in key order: two batches sharing keys then take the unique
+    # index's locks in the same order, so one waits for the other instead of
+    # the two deadlocking.
+    columns = [
+        list(column) for column in zip(*(chosen[key] for key in sorted(chosen)), strict=True)
+    ]
+    sources, external_ids = columns[0], columns[1]
     params = {f"c{i}": column for i, column in enumerate(columns)}
     with _binding_cursor() as cursor:
         cursor.execute(
             _INSERT_SQL, {**params, "tz": settings.TIME_ZONE, "status": S.NEW.value, "now": now}
         )
-        result.created = max(cursor.rowcount, 0)
-        cursor.execute(_SELECT_SQL, {"c0": sources, "c1": external_ids})
-        stored = {(source, external_id): (pk, region) for pk, source, external_id, region in cursor}
+        stored = {
+            (source, external_id): (pk, region)
+            for pk, source, external_id, region in cursor.fetchall()
+        }
+        result.created = len(stored)
+        if result.created < len(sources):
+            # Some keys were stored before (a re-send, or a concurrent request
+            # that committed first): one SELECT for those. It runs after the
+            # INSERT, so under READ COMMITTED it sees what that INSERT waited for.
+            known = [key for key in zip(sources, external_ids, strict=True) if key not in stored]
+            cursor.execute(
+                _SELECT_SQL,
+                {"c0": [key[0] for key in known], "c1": [key[1] for key in known]},
+            )
+            stored.update(
+                ((source, external_id), (pk, region))
+                for pk, source, external_id, region in cursor.fetchall()
+            )
 
     ids = result.ids
     answered = 0

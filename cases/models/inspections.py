@@ -137,11 +137,18 @@ class OffsiteRecord(models.Model):
 
     source = models.CharField("来源", max_length=32, choices=OffsiteSource.choices)
     external_id = models.CharField("平台记录号", max_length=100)
+    # No single-column indexes on the foreign keys: the composite indexes
+    # below lead with them, and every index costs the bulk ingestion (tens of
+    # thousands of rows a minute) a write per row.
     enterprise = models.ForeignKey(
-        Enterprise, verbose_name="企业", on_delete=models.PROTECT, related_name="offsite_records"
+        Enterprise,
+        verbose_name="企业",
+        on_delete=models.PROTECT,
+        related_name="offsite_records",
+        db_index=False,
     )
     region = models.ForeignKey(
-        Region, verbose_name="区划", on_delete=models.PROTECT, related_name="+"
+        Region, verbose_name="区划", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     monitoring_point = models.CharField("监测点位", max_length=100, blank=True)
     indicator = models.CharField("监测指标", max_length=100)
@@ -160,6 +167,7 @@ class OffsiteRecord(models.Model):
     triage_note = models.TextField("处置说明", blank=True)
     enterprise_response = models.TextField("企业反馈", blank=True)
     triaged_at = models.DateTimeField("处置时间", null=True, blank=True)
+    # Unindexed for the same reason; accounts are deactivated, not deleted.
     triaged_by = models.ForeignKey(
         USER,
         verbose_name="处置人",
@@ -167,6 +175,7 @@ class OffsiteRecord(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     received_at = models.DateTimeField("接收时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True, db_index=True)
