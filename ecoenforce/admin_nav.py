@@ -2,9 +2,7 @@
 
 Named in ``settings.UNFOLD["SIDEBAR"]["navigation"]``; unfold calls it for
 each page. An entry appears only when its model is registered in the admin
-and the user may view it, so a page another app has not built yet, or a role
-may not read, is simply absent. Apps add their own group here when they get
-admin pages (cases, stats).
+and the user may view it, so a page a role may not read is simply absent.
 """
 
 from __future__ import annotations
@@ -16,12 +14,40 @@ from django.urls import reverse
 # (title, [(model label, title, material-symbols icon), …])
 SIDEBAR_GROUPS: list[tuple[str, list[tuple[str, str, str]]]] = [
     (
+        "执法",
+        [
+            ("cases.PenaltyCase", "行政处罚案件", "gavel"),
+            ("cases.Inspection", "现场检查", "fact_check"),
+            ("cases.OffsiteRecord", "非现场执法记录", "sensors"),
+            ("cases.InspectionPlan", "执法计划（双随机）", "casino"),
+            ("cases.Finding", "发现问题", "report"),
+            ("cases.LadderDecision", "阶梯式措施", "stairs"),
+        ],
+    ),
+    (
+        "服务企业",
+        [
+            ("companies.Visit", "走访", "handshake"),
+            ("companies.Demand", "诉求", "contact_support"),
+            ("companies.Symposium", "政企座谈会", "groups"),
+            ("cases.Feedback", "服务评价与投诉", "reviews"),
+            ("companies.PolicyCard", "政策明白卡", "description"),
+        ],
+    ),
+    (
         "企业",
         [
             ("companies.Enterprise", "企业", "factory"),
             ("companies.PositiveListEntry", "正面清单", "verified"),
             ("companies.EnterpriseImport", "企业导入", "upload_file"),
             ("companies.Industry", "行业分类", "category"),
+        ],
+    ),
+    (
+        "法律依据与日历",
+        [
+            ("cases.ViolationType", "违法行为库", "menu_book"),
+            ("cases.CalendarYear", "节假日安排", "calendar_month"),
         ],
     ),
     (
