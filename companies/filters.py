@@ -59,10 +59,9 @@ class EnterpriseFilter(BaseFilterSet):
         return queryset.filter(uscc=value.strip().upper())
 
     def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(uscc__startswith=value.upper()))
+        from companies.selectors import search_name_or_uscc
+
+        return search_name_or_uscc(queryset, value)
 
 
 # --- service to enterprises (走访解促) ------------------------------------------------
