@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.postgresql.base import ServerBindingCursor
 from django.db.models import Q
 from django.utils import timezone
 
@@ -482,14 +483,22 @@ def _table_sql():
 _INSERT_SQL, _SELECT_SQL, INSERT_FIELDS = _table_sql()
 
 
+class _UnpreparedBindingCursor(ServerBindingCursor):
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=False, binary=binary)
+
+
 def _binding_cursor():
     """A cursor of Django's connection (its transaction, its error wrapping,
     its query log) that sends parameters separately, so that arrays may go in
-    binary; the project's default cursor interpolates them client-side."""
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    binary; the project's default cursor interpolates them client-side.
 
+    It never prepares statements (psycopg would after five executions): a
+    named prepared statement does not survive a transaction-pooling PgBouncer
+    (docs/deployment.md), and planning this INSERT costs nothing next to it.
+    """
     connection.ensure_connection()
-    raw = ServerBindingCursor(connection.connection)
+    raw = _UnpreparedBindingCursor(connection.connection)
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)
     return connection.make_cursor(raw)

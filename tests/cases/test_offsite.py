@@ -342,6 +342,22 @@ class TestBulkIngest:
         # pair of the atomic block inside the test's transaction.
         assert count(10, 0) == count(400, 1000) == (7, 8)
 
+    def test_nothing_is_prepared_on_the_connection(
+        self, monitoring_platform, sanhe_enterprise, monkeypatch
+    ):
+        """A transaction-pooling PgBouncer loses named prepared statements. Django
+        turns psycopg's automatic preparation off unless OPTIONS set a
+        ``prepare_threshold``; the ingestion's cursor never prepares even then."""
+        connection.ensure_connection()
+        monkeypatch.setattr(connection.connection, "prepare_threshold", 0)
+        for n in range(3):
+            offsite_bulk_ingest(
+                actor=monitoring_platform, items=[record_item(sanhe_enterprise, n)] * 2
+            )
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            assert cursor.fetchone() == (0,)
+
 
 class TestSingleCreate:
     def test_creates_then_answers_the_stored_record(self, monitoring_platform, sanhe_enterprise):
