@@ -18,6 +18,8 @@ from accounts.roles import ROLE_GROUP_NAMES, STAFF_ROLES, Role
 from ecoenforce.errors import DomainError, ErrorItem, ValidationFailed
 
 User = get_user_model()
+# "Not given" for fields where None is a value (clearing the unit or the date).
+UNSET = object()
 
 
 @transaction.atomic
@@ -126,13 +128,18 @@ def officer_update(
     name: str | None = None,
     roles: list[str] | None = None,
     badge_number: str | None = None,
-    unit: Unit | None = None,
-    certificate_valid_until: date | None = None,
+    unit: Unit | object | None = UNSET,
+    certificate_valid_until: date | object | None = UNSET,
     region_codes: list[str] | None = None,
     phone: str | None = None,
     is_active: bool | None = None,
 ) -> Officer:
-    """Change an officer's profile, roles or scope; ``None`` leaves a field as is."""
+    """Change an officer's profile, roles or scope.
+
+    ``None`` leaves a field as is, except ``unit`` and
+    ``certificate_valid_until``, which ``None`` clears and ``UNSET`` (the
+    default) leaves as is.
+    """
     officer = Officer.objects.select_for_update().get(pk=officer.pk)
     if badge_number is not None:
         badge_number = badge_number.strip() or None
@@ -144,13 +151,11 @@ def officer_update(
                 [ErrorItem("badge_number", "duplicate", f"执法证号 {badge_number} 已存在")]
             )
         officer.badge_number = badge_number
-    for attr, value in (
-        ("name", name),
-        ("unit", unit),
-        ("certificate_valid_until", certificate_valid_until),
-        ("phone", phone),
-    ):
+    for attr, value in (("name", name), ("phone", phone)):
         if value is not None:
+            setattr(officer, attr, value)
+    for attr, value in (("unit", unit), ("certificate_valid_until", certificate_valid_until)):
+        if value is not UNSET:
             setattr(officer, attr, value)
     officer.save()
     user = officer.user
