@@ -129,3 +129,17 @@ class TestUpdateAndRead:
         with django_assert_num_queries(8):
             response = client.get(URL)
         assert response.json()["count"] == Officer.objects.count()
+
+
+@pytest.mark.django_db
+def test_certificate_date_can_be_cleared_and_is_kept_when_absent(api_as, administrator, inspector):
+    url = f"{URL}{inspector.officer.id}/"
+    client = api_as(administrator)
+    response = client.patch(url, {"certificate_valid_until": "2027-06-30"}, format="json")
+    assert response.status_code == 200
+    client.patch(url, {"name": "三河检查员（改）"}, format="json")
+    inspector.officer.refresh_from_db()
+    assert str(inspector.officer.certificate_valid_until) == "2027-06-30"
+    client.patch(url, {"certificate_valid_until": None}, format="json")
+    inspector.officer.refresh_from_db()
+    assert inspector.officer.certificate_valid_until is None
