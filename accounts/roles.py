@@ -81,6 +81,19 @@ _INSPECTION_WORK = [
     "cases.add_ladderdecision",
 ]
 
+# Service evaluation and complaints (服务评价、监督投诉): officers hand the
+# enterprise a one-time link at the end of a visit or an inspection; the
+# supervisors (负责人, administrators) handle the complaints
+# (cases.feedback_services checks the role, the scope and that nobody handles
+# a complaint about themselves).
+_FEEDBACK_LINKS = ["cases.add_feedbacklink"]
+COMPLAINT_HANDLER_ROLES = frozenset({Role.APPROVER, Role.ADMINISTRATOR})
+# Roles that read every feedback of their regions, complaints included; other
+# staff read only the ratings of the visits and inspections they took part in.
+FEEDBACK_READER_ROLES = frozenset(
+    {Role.APPROVER, Role.ADMINISTRATOR, Role.MANAGER, Role.REPORTING_CLIENT}
+)
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INSPECTOR: [
         *_READ_ALL,
@@ -88,6 +101,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_INSPECTION_WORK,
         *_SERVICE_WORK,
         *_OFFSITE_TRIAGE,
+        *_FEEDBACK_LINKS,
         "companies.add_enterprise",
         "companies.change_enterprise",
         "companies.add_enterpriseimport",
@@ -103,6 +117,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cases.change_checkincode",
         *_SERVICE_WORK,
         *_OFFSITE_TRIAGE,
+        *_FEEDBACK_LINKS,
+        # Complaints (监督投诉): the approver takes, answers and closes them.
+        "cases.change_feedback",
         # 双随机 plans: the approver drafts, draws and publishes them.
         "cases.add_inspectionplan",
         "cases.change_inspectionplan",

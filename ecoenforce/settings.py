@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
         "PoolKindEnum": "cases.choices.PoolKind",
         "InspectionStatusEnum": "cases.choices.InspectionStatus",
         "InspectionOutcomeEnum": "cases.choices.InspectionOutcome",
+        # 服务评价、监督投诉 and the enterprise file (一企一档).
+        "FeedbackKindEnum": "cases.feedback_choices.FeedbackKind",
+        "ComplaintStatusEnum": "cases.feedback_choices.ComplaintStatus",
+        "TimelineKindEnum": "cases.enterprise_file.TIMELINE_KIND_CHOICES",
+        "ComplianceStatusEnum": "cases.enterprise_file.STRIP_STATUS_CHOICES",
     },
 }
 
@@ -286,6 +291,30 @@ ECOENFORCE_EVIDENCE_MAX_BYTES = env_int("ECOENFORCE_EVIDENCE_MAX_BYTES", 200 * 1
 ECOENFORCE_LADDER_WINDOW_MONTHS = env_int("ECOENFORCE_LADDER_WINDOW_MONTHS", 12)
 # A check-in code printed for an enterprise's gate stays valid this many days after issue.
 ECOENFORCE_CHECKIN_CODE_MAX_AGE_DAYS = env_int("ECOENFORCE_CHECKIN_CODE_MAX_AGE_DAYS", 366)
+# 服务评价、监督投诉: a feedback link handed to an enterprise stays valid this many days.
+ECOENFORCE_FEEDBACK_LINK_DAYS = env_int("ECOENFORCE_FEEDBACK_LINK_DAYS", 14)
+# The anonymous feedback pages and API: at most this many requests per client
+# address, and per link, in each window of ECOENFORCE_FEEDBACK_RATE_WINDOW seconds
+# (counted in the default cache; set CACHE_URL so that every web process shares it).
+ECOENFORCE_FEEDBACK_RATE_PER_IP = env_int("ECOENFORCE_FEEDBACK_RATE_PER_IP", 30)
+ECOENFORCE_FEEDBACK_RATE_PER_TOKEN = env_int("ECOENFORCE_FEEDBACK_RATE_PER_TOKEN", 10)
+ECOENFORCE_FEEDBACK_RATE_WINDOW = env_int("ECOENFORCE_FEEDBACK_RATE_WINDOW", 600)
+# DRF's ScopedRateThrottle of POST /api/v1/feedback/submit/ (per address).
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["feedback"] = env_str(
+    "ECOENFORCE_FEEDBACK_API_RATE", "20/min"
+)
+
+# --- Cache -------------------------------------------------------------------
+# Rate limits and throttles count in the default cache: process-local memory
+# unless CACHE_URL names a Redis server shared by all web processes
+# (e.g. redis://redis:6379/1). Tests leave it unset, so they stay deterministic.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://")):
+        raise ImproperlyConfigured("CACHE_URL must be a Redis URL (redis://…)")
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 
 LOGGING = {
     "version": 1,
