@@ -242,6 +242,7 @@ class ViolationTypeAdmin(ModelAdmin):
 from cases import (  # noqa: E402
     admin_calendar,  # noqa: F401
     admin_cases,  # noqa: F401
+    admin_feedback,  # noqa: F401
     admin_inspections,  # noqa: F401
     admin_offsite,  # noqa: F401
     admin_plans,  # noqa: F401

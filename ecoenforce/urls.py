@@ -9,8 +9,10 @@ from rest_framework.throttling import AnonRateThrottle
 
 from accounts.api.views import OfficerViewSet, RegionViewSet, UnitViewSet
 from cases.api.case_views import PenaltyCaseViewSet
+from cases.api.enterprise_file_views import EnterpriseComplianceView, EnterpriseTimelineView
 from cases.api.plan_views import PublicPlanDetail, PublicPlanList
 from cases.api.urls import router as cases_router
+from cases.enterprise_file_views import enterprise_file_page
 from companies.api.views import (
     DemandViewSet,
     EnterpriseViewSet,
@@ -49,6 +51,17 @@ api_v1 = [
     path(
         "public/inspection-plans/<int:pk>/", PublicPlanDetail.as_view(), name="public-plan-detail"
     ),
+    # 一企一档: views of cases under the enterprises of companies, ahead of its viewset.
+    path(
+        "enterprises/<int:pk>/timeline/",
+        EnterpriseTimelineView.as_view(),
+        name="enterprise-timeline",
+    ),
+    path(
+        "enterprises/<int:pk>/compliance/",
+        EnterpriseComplianceView.as_view(),
+        name="enterprise-compliance",
+    ),
     *router.urls,
 ]
 
@@ -59,6 +72,10 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"), namespace="v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # 服务评价、监督投诉: the enterprise's one-time links, without login.
+    path("feedback/", include("cases.feedback_urls")),
+    # 一企一档: the enterprise file page (staff).
+    path("enterprise-file/<int:pk>/", enterprise_file_page, name="enterprise-file"),
     # 扫码入企: the phone page behind an enterprise's code, and the printable code.
     path("", include("cases.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),
