@@ -146,6 +146,8 @@ def case_update(
     case = PenaltyCase.objects.select_for_update().get(pk=case.pk)
     ensure_in_scope(case, actor)
     ensure_writable(case)
+    if not user_roles(actor).intersection({Role.INSPECTOR, Role.APPROVER}):
+        raise Forbidden("修改案件须为执法人员或负责人", code="role_required")
     if case.status not in BEFORE_DECISION | {CaseStatus.CLUE}:
         raise ConflictError("处罚决定作出后不能修改违法行为和承办人员", code="case_decided")
     if violations is not None:
