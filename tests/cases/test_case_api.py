@@ -282,8 +282,3 @@ def test_legal_reviewer_cannot_change_the_charges(api_as, legal_reviewer, case):
     assert response.json()["errors"][0]["code"] == "role_required"
     case.refresh_from_db()
     assert case.title != "改"
-
-
-def test_uploaded_files_are_not_served_from_media_url(client, settings):
-    response = client.get(f"{settings.MEDIA_URL}evidence/case-1/ab/whatever.jpg")
-    assert response.status_code == 404
