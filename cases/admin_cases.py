@@ -20,14 +20,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from unfold.admin import ModelAdmin
@@ -51,10 +49,10 @@ from cases.admin_case_forms import (
     SealExtensionForm,
     StepForm,
     ViolationFormSet,
-    add_domain_error,
     violation_type_choices,
     yuan,
 )
+from cases.admin_pages import EVIDENCE_PERMISSION, NoDirectEditMixin, RecordPageMixin, person
 from cases.choices import CaseStatus, MeasureKind, ViolationCategory
 from cases.deadlines import PAYMENT_STATUSES, case_deadlines, due_soon_days
 from cases.discretion import factor_table
@@ -62,7 +60,7 @@ from cases.models import CaseViolation, PenaltyCase
 from companies.admin import RegionFilter, search_name_or_uscc
 from companies.models import Enterprise
 from companies.selectors import enterprise_list
-from ecoenforce.errors import ConflictError, DomainError
+from ecoenforce.errors import DomainError
 
 S = CaseStatus
 TEMPLATES = "admin/cases/penaltycase"
@@ -107,17 +105,6 @@ EVENT_PERMISSION = "cases.add_caseevent"
 PAYMENT_PERMISSION = "cases.add_payment"
 MEASURE_PERMISSION = "cases.add_specialmeasure"
 MEASURE_CHANGE_PERMISSION = "cases.change_specialmeasure"
-EVIDENCE_PERMISSION = "cases.add_evidence"
-
-
-def person(user) -> str:
-    """An officer's name, else the login; for history rows (``actor__officer`` joined)."""
-    if user is None:
-        return "—"
-    try:
-        return user.officer.name
-    except Exception:  # no officer profile: an API client or a bare login
-        return user.get_username()
 
 
 def days_left_text(days: int) -> str:
@@ -151,8 +138,15 @@ class ViolationCategoryFilter(DropdownFilter):
 
 
 @admin.register(PenaltyCase)
-class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
-    """行政处罚案件: a county brigade sees its regions' cases; the rest answers 404."""
+class PenaltyCaseAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixin, ModelAdmin):
+    """行政处罚案件: a county brigade sees its regions' cases; the rest answers 404.
+
+    The model form is never offered (``NoDirectEditMixin``): state and step
+    data change through the services, from the buttons of the case page.
+    """
+
+    templates = TEMPLATES
+    record_name = "case"
 
     list_display = [
         "number_display",
@@ -185,24 +179,12 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     # --- permissions: read here, write through the services -----------------------------
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        # The model form is never offered: state and step data change through
-        # the services, from the buttons of the case page.
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.opts.concrete_fields]
 
     def get_queryset(self, request):
         # The list joins these anyway (list_select_related); the case page needs them too.
         return super().get_queryset(request).select_related("enterprise", "region")
-
-    def _require(self, request, permission: str) -> None:
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
 
     # --- the list ---------------------------------------------------------------------
 
@@ -264,13 +246,8 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     # --- urls ------------------------------------------------------------------------------
 
-    def get_urls(self):
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-
-        def wrap(view):
-            return self.admin_site.admin_view(view)
-
-        case_urls = [
+    def record_routes(self):
+        return [
             ("step/<str:to>/", self.step_view, "step"),
             ("event/<str:kind>/", self.event_view, "event"),
             ("edit/", self.edit_view, "edit"),
@@ -282,84 +259,15 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
             ("evidence/", self.evidence_upload_view, "evidence"),
             ("evidence/<int:evidence_id>/", self.evidence_download_view, "evidence_download"),
         ]
-        return [
-            path(f"<path:object_id>/{route}", wrap(view), name=f"{info}_{name}")
-            for route, view, name in case_urls
-        ] + super().get_urls()
-
-    def _url(self, name: str, case: PenaltyCase, *args) -> str:
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        return reverse(f"{self.admin_site.name}:{info}_{name}", args=[case.pk, *args])
-
-    # --- helpers ---------------------------------------------------------------------------
-
-    def _case(self, request, object_id) -> PenaltyCase:
-        """The case if the user may see it; 404 outside the user's regions."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return self.get_object(request, unquote(object_id))
-
-    def _render(self, request, template: str, context: dict, *, case=None, status=200):
-        request.current_app = self.admin_site.name
-        page = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": case,
-            "case": case,
-            "is_fullwidth": "0",
-            **context,
-        }
-        if case is not None:
-            page.setdefault("case_url", self._url("change", case))
-        return TemplateResponse(request, f"{TEMPLATES}/{template}", page, status=status)
-
-    def _form_page(
-        self,
-        request,
-        case: PenaltyCase,
-        *,
-        form,
-        title: str,
-        call,
-        success,
-        submit_label: str = "确认",
-        intro: str = "",
-        multipart: bool = False,
-    ):
-        """GET shows ``form``; POST validates it and runs ``call(cleaned_data)``.
-
-        A service refusal is shown on the form with the service's status
-        (400, 403 or 409); on success the user returns to the case page with
-        ``success(result)`` as the message.
-        """
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = call(form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                self.message_user(request, success(result), messages.SUCCESS)
-                return HttpResponseRedirect(self._url("change", case))
-        context = {
-            "title": title,
-            "form": form,
-            "submit_label": submit_label,
-            "intro": intro,
-            "multipart": multipart,
-            "media": self.media + form.media,
-        }
-        return self._render(request, "form_page.html", context, case=case, status=status)
 
     # --- the case page ---------------------------------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET"])
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         return self._render(
-            request, "case_page.html", self.case_page_context(request, case), case=case
+            request, "case_page.html", self.case_page_context(request, case), record=case
         )
 
     def case_page_context(self, request, case: PenaltyCase) -> dict:
@@ -409,10 +317,7 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
             }
             for measure in measures
         ]
-        evidence = [
-            {"evidence": item, "url": self._url("evidence_download", case, item.pk)}
-            for item in case.evidence.select_related("uploaded_by__officer")
-        ]
+        evidence = self.evidence_rows(case)
         editable = (
             not read_only
             and case.status in workflow.BEFORE_DECISION | {S.CLUE}
@@ -472,7 +377,7 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def step_view(self, request, object_id, to: str):
         self._require(request, WORK_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         if to not in S.values:
             raise Http404("未知状态")
         target = S(to)
@@ -507,7 +412,7 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def event_view(self, request, object_id, kind: str):
         self._require(request, EVENT_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         if kind not in services.EVENT_KINDS:
             raise Http404("未知事项")
         label = services.EVENT_KINDS[kind][0]
@@ -531,7 +436,7 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def edit_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         violations = list(case.violations.select_related("violation_type"))
         initial = [
             {
@@ -573,13 +478,13 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
             "media": self.media + form.media + formset.media,
             "add_row_attrs": ADD_ROW_ATTRS,
         }
-        return self._render(request, "register_form.html", context, case=case, status=status)
+        return self._render(request, "register_form.html", context, record=case, status=status)
 
     # --- discretion ------------------------------------------------------------------------
 
     def discretion_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         violations = list(case.violations.select_related("violation_type"))
         factors, seen, table_error = [], set(), ""
         try:
@@ -632,13 +537,13 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
             "read_only": case.status in workflow.READ_ONLY,
             "media": self.media + form.media,
         }
-        return self._render(request, "discretion.html", context, case=case, status=status)
+        return self._render(request, "discretion.html", context, record=case, status=status)
 
     # --- money and measures ------------------------------------------------------------------
 
     def payment_view(self, request, object_id):
         self._require(request, PAYMENT_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         form = PaymentForm(request.POST or None)
 
         def call(data):
@@ -668,7 +573,7 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def payment_plan_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         form = PaymentPlanForm(request.POST or None)
 
         def call(data):
@@ -693,7 +598,7 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def measure_view(self, request, object_id):
         self._require(request, MEASURE_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         form = MeasureForm(request.POST or None)
 
         def call(data):
@@ -719,7 +624,7 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def seal_extend_view(self, request, object_id, measure_id: int):
         self._require(request, MEASURE_CHANGE_PERMISSION)
-        case = self._case(request, object_id)
+        case = self._record(request, object_id)
         measure = get_object_or_404(case.measures, pk=measure_id, kind=MeasureKind.SEAL_SEIZE)
         form = SealExtensionForm(request.POST or None)
 
@@ -740,48 +645,10 @@ class PenaltyCaseAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     # --- evidence ---------------------------------------------------------------------------
 
-    def evidence_upload_view(self, request, object_id):
-        self._require(request, EVIDENCE_PERMISSION)
-        case = self._case(request, object_id)
-        form = EvidenceForm(request.POST or None, request.FILES or None)
-
-        def call(data):
-            return services.evidence_attach(
-                case=case,
-                uploaded_file=data["file"],
-                actor=request.user,
-                description=data["description"],
-            )
-
-        return self._form_page(
-            request,
-            case,
-            form=form,
-            title="上传证据",
-            call=call,
-            success=lambda e: f"已上传证据“{e.original_name}”，SHA-256 {e.sha256[:12]}…",
-            submit_label="上传",
-            multipart=True,
+    def evidence_attach(self, case, *, uploaded_file, actor, description):
+        return services.evidence_attach(
+            case=case, uploaded_file=uploaded_file, actor=actor, description=description
         )
-
-    def evidence_download_view(self, request, object_id, evidence_id: int):
-        case = self._case(request, object_id)
-        evidence = get_object_or_404(case.evidence, pk=evidence_id)
-        try:
-            handle = services.evidence_open_verified(evidence)
-        except ConflictError as exc:
-            message, status = exc.message, exc.status
-        except FileNotFoundError:
-            message, status = "证据文件已不在存储中，请联系系统管理员", 404
-        else:
-            return FileResponse(
-                handle,
-                as_attachment=True,
-                filename=evidence.original_name,
-                content_type=evidence.content_type,
-            )
-        context = {"title": "证据无法下载", "message": message, "evidence": evidence}
-        return self._render(request, "error.html", context, case=case, status=status)
 
     # --- registering a clue ------------------------------------------------------------------
 

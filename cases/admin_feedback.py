@@ -34,7 +34,7 @@ from accounts.admin_scope import RegionScopedAdminMixin
 from cases import feedback_selectors as selectors
 from cases import feedback_services as services
 from cases.admin_case_forms import add_domain_error
-from cases.admin_cases import person
+from cases.admin_pages import person
 from cases.feedback_choices import ComplaintStatus, FeedbackKind
 from cases.models import Feedback, FeedbackLink, Inspection
 from companies.admin import RegionFilter

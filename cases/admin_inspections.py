@@ -19,10 +19,9 @@ Registered here and imported by ``cases/admin.py``.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -38,8 +37,7 @@ from accounts.roles import Role
 from accounts.selectors import officer_list, restrict_to_regions, user_roles
 from cases import inspection_selectors as selectors
 from cases import inspection_services as services
-from cases.admin_case_forms import EvidenceForm, add_domain_error
-from cases.admin_cases import person
+from cases.admin_case_forms import EvidenceForm
 from cases.admin_inspection_forms import (
     CancelForm,
     CompleteForm,
@@ -52,6 +50,15 @@ from cases.admin_inspection_forms import (
     StartForm,
     VerifyForm,
 )
+from cases.admin_pages import (
+    EVIDENCE_PERMISSION,
+    NoDirectEditMixin,
+    ReadOnlyAdminMixin,
+    RecordPageMixin,
+    person,
+    posted,
+    run_service_form,
+)
 from cases.choices import (
     FindingStatus,
     InspectionOutcome,
@@ -61,11 +68,9 @@ from cases.choices import (
 )
 from cases.ladder import ladder_decide, ladder_proposal, window_months
 from cases.models import Finding, Inspection, LadderDecision, OffsiteRecord
-from cases.services import evidence_open_verified
 from companies.admin import RegionFilter, search_name_or_uscc
 from companies.models import Enterprise
 from companies.selectors import enterprise_list
-from ecoenforce.errors import ConflictError, DomainError
 
 S = InspectionStatus
 TEMPLATES = "admin/cases/inspection"
@@ -88,13 +93,7 @@ LADDER_LABELS = {
 WORK_PERMISSION = "cases.change_inspection"
 FINDING_PERMISSION = "cases.add_finding"
 VERIFY_PERMISSION = "cases.change_finding"
-EVIDENCE_PERMISSION = "cases.add_evidence"
 LADDER_PERMISSION = "cases.add_ladderdecision"
-
-
-def posted(request):
-    """The form data of a POST, even an empty one (a step with no required field)."""
-    return request.POST if request.method == "POST" else None
 
 
 def _step_name(step: services.Step) -> str:
@@ -118,8 +117,15 @@ def ladder_context(proposal) -> dict:
 
 
 @admin.register(Inspection)
-class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
+class InspectionAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixin, ModelAdmin):
     """现场检查: a county brigade sees its regions' inspections; the rest answers 404."""
+
+    templates = TEMPLATES
+    record_name = "inspection"
+    status_labels = STATUS_LABELS
+    bind_empty_post = True
+    invalid_form_status = 400
+    evidence_title = "上传检查证据"
 
     list_display = [
         "inspection_display",
@@ -149,20 +155,10 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
     date_hierarchy = None
     actions = None
 
-    # --- permissions: read here, write through the services -------------------------
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    # --- read here, write through the services ---------------------------------------
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.opts.concrete_fields]
-
-    def _require(self, request, permission: str) -> None:
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
 
     # --- the list ---------------------------------------------------------------------
 
@@ -209,13 +205,8 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     # --- urls -----------------------------------------------------------------------------
 
-    def get_urls(self):
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-
-        def wrap(view):
-            return self.admin_site.admin_view(view)
-
-        routes = [
+    def record_routes(self):
+        return [
             ("approve/", self.approve_view, "approve"),
             ("start/", self.start_view, "start"),
             ("cancel/", self.cancel_view, "cancel"),
@@ -228,77 +219,6 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
             ("evidence/", self.evidence_upload_view, "evidence"),
             ("evidence/<int:evidence_id>/", self.evidence_download_view, "evidence_download"),
         ]
-        return [
-            path(f"<path:object_id>/{route}", wrap(view), name=f"{info}_{name}")
-            for route, view, name in routes
-        ] + super().get_urls()
-
-    def _url(self, name: str, inspection: Inspection, *args) -> str:
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        return reverse(f"{self.admin_site.name}:{info}_{name}", args=[inspection.pk, *args])
-
-    # --- helpers ---------------------------------------------------------------------------
-
-    def _inspection(self, request, object_id) -> Inspection:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return self.get_object(request, unquote(object_id))
-
-    def _render(self, request, template: str, context: dict, *, inspection=None, status=200):
-        request.current_app = self.admin_site.name
-        page = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": inspection,
-            "inspection": inspection,
-            "is_fullwidth": "0",
-            **context,
-        }
-        if inspection is not None:
-            page.setdefault("inspection_url", self._url("change", inspection))
-            page.setdefault("status_variant", STATUS_LABELS.get(inspection.status, ""))
-        return TemplateResponse(request, f"{TEMPLATES}/{template}", page, status=status)
-
-    def _form_page(
-        self,
-        request,
-        inspection: Inspection,
-        *,
-        form,
-        title: str,
-        call,
-        success,
-        submit_label: str = "确认",
-        intro: str = "",
-        multipart: bool = False,
-        extra: dict | None = None,
-    ):
-        """GET shows ``form``; POST validates it and runs ``call(cleaned_data)``;
-        a service refusal is shown on the form with the service's status."""
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = call(form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                self.message_user(request, success(result), messages.SUCCESS)
-                return HttpResponseRedirect(self._url("change", inspection))
-        elif request.method == "POST":
-            status = 400
-        context = {
-            "title": title,
-            "form": form,
-            "submit_label": submit_label,
-            "intro": intro,
-            "multipart": multipart,
-            "media": self.media + form.media,
-            **(extra or {}),
-        }
-        return self._render(
-            request, "form_page.html", context, inspection=inspection, status=status
-        )
 
     # --- the inspection page ----------------------------------------------------------------
 
@@ -308,9 +228,9 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method not in ("GET", "HEAD"):
             return HttpResponseNotAllowed(["GET"])
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         context = self.page_context(request, inspection)
-        return self._render(request, "inspection_page.html", context, inspection=inspection)
+        return self._render(request, "inspection_page.html", context, record=inspection)
 
     def page_context(self, request, inspection: Inspection) -> dict:
         user = request.user
@@ -349,10 +269,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
                 "violation_type", "carried_from__inspection", "verified_by"
             ).order_by("id")
         ]
-        evidence = [
-            {"evidence": item, "url": self._url("evidence_download", inspection, item.pk)}
-            for item in inspection.evidence.select_related("uploaded_by__officer")
-        ]
+        evidence = self.evidence_rows(inspection)
         signature_pending = inspection.signature == SignatureStatus.PENDING
         proposal = None
         decision = None
@@ -404,7 +321,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def approve_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         late = services.late_approval_pending(inspection)
         form = NoteForm(
             posted(request),
@@ -429,7 +346,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def start_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         form = StartForm(posted(request))
         return self._form_page(
             request,
@@ -445,7 +362,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def cancel_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         form = CancelForm(posted(request))
         return self._form_page(
             request,
@@ -460,7 +377,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def complete_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         form = CompleteForm(posted(request))
 
         def call(data):
@@ -502,7 +419,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def finding_view(self, request, object_id):
         self._require(request, FINDING_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         form = FindingForm(posted(request))
         return self._form_page(
             request,
@@ -522,7 +439,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def verify_view(self, request, object_id, finding_id: int):
         self._require(request, VERIFY_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         finding = get_object_or_404(inspection.findings, pk=finding_id)
         form = VerifyForm(posted(request))
         return self._form_page(
@@ -542,7 +459,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def sign_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         form = SignForm(posted(request))
         return self._form_page(
             request,
@@ -557,7 +474,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def refuse_view(self, request, object_id):
         self._require(request, WORK_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         form = RefuseForm(posted(request))
         return self._form_page(
             request,
@@ -575,7 +492,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     def ladder_view(self, request, object_id):
         self._require(request, LADDER_PERMISSION)
-        inspection = self._inspection(request, object_id)
+        inspection = self._record(request, object_id)
         proposal = ladder_proposal(inspection.enterprise, as_of=inspection.inspected_on)
         form = LadderDecisionForm(posted(request), initial={"decided": proposal.step.value})
         return self._form_page(
@@ -598,44 +515,13 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     # --- evidence ------------------------------------------------------------------------------
 
-    def evidence_upload_view(self, request, object_id):
-        self._require(request, EVIDENCE_PERMISSION)
-        inspection = self._inspection(request, object_id)
-        form = EvidenceForm(posted(request), request.FILES if request.method == "POST" else None)
-        return self._form_page(
-            request,
-            inspection,
-            form=form,
-            title="上传检查证据",
-            call=lambda data: services.inspection_evidence_attach(
-                inspection=inspection,
-                uploaded_file=data["file"],
-                actor=request.user,
-                description=data["description"],
-            ),
-            success=lambda e: f"已上传证据“{e.original_name}”，SHA-256 {e.sha256[:12]}…",
-            submit_label="上传",
-            multipart=True,
+    def evidence_attach(self, inspection, *, uploaded_file, actor, description):
+        return services.inspection_evidence_attach(
+            inspection=inspection,
+            uploaded_file=uploaded_file,
+            actor=actor,
+            description=description,
         )
-
-    def evidence_download_view(self, request, object_id, evidence_id: int):
-        inspection = self._inspection(request, object_id)
-        evidence = get_object_or_404(inspection.evidence, pk=evidence_id)
-        try:
-            handle = evidence_open_verified(evidence)
-        except ConflictError as exc:
-            message, status = exc.message, exc.status
-        except FileNotFoundError:
-            message, status = "证据文件已不在存储中，请联系系统管理员", 404
-        else:
-            return FileResponse(
-                handle,
-                as_attachment=True,
-                filename=evidence.original_name,
-                content_type=evidence.content_type,
-            )
-        context = {"title": "证据无法下载", "message": message, "evidence": evidence}
-        return self._render(request, "error.html", context, inspection=inspection, status=status)
 
     # --- requesting an inspection --------------------------------------------------------------
 
@@ -666,35 +552,32 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = self._request_form(request)
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                inspection = services.inspection_request(
-                    actor=request.user,
-                    enterprise=data["enterprise"],
-                    trigger=data["trigger"],
-                    inspected_on=data["inspected_on"],
-                    officers=list(data["officers"]),
-                    offsite_record=data["offsite_record"],
-                    follow_up_of=data["follow_up_of"],
-                    trigger_reason=data["trigger_reason"],
-                    emergency=data["emergency"],
-                    emergency_reason=data["emergency_reason"],
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                self.log_addition(request, inspection, [{"added": {}}])
-                self.message_user(
-                    request,
-                    f"已提交入企检查申请（{inspection.enterprise.name}）",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._url("change", inspection))
-        elif request.method == "POST":
-            status = 400
+
+        def call(data):
+            return services.inspection_request(
+                actor=request.user,
+                enterprise=data["enterprise"],
+                trigger=data["trigger"],
+                inspected_on=data["inspected_on"],
+                officers=list(data["officers"]),
+                offsite_record=data["offsite_record"],
+                follow_up_of=data["follow_up_of"],
+                trigger_reason=data["trigger_reason"],
+                emergency=data["emergency"],
+                emergency_reason=data["emergency_reason"],
+            )
+
+        done, inspection, status = run_service_form(
+            request, form, call, invalid_status=self.invalid_form_status
+        )
+        if done:
+            self.log_addition(request, inspection, [{"added": {}}])
+            self.message_user(
+                request,
+                f"已提交入企检查申请（{inspection.enterprise.name}）",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._url("change", inspection))
         info = f"{self.opts.app_label}_{self.opts.model_name}"
         context = {
             "title": "申请现场检查（入企审批）",
@@ -711,7 +594,7 @@ class InspectionAdmin(RegionScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(RegionScopedAdminMixin, ModelAdmin):
+class FindingAdmin(ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin):
     """发现问题, across inspections; changed only from the inspection page."""
 
     region_field = "inspection__region"
@@ -736,15 +619,6 @@ class FindingAdmin(RegionScopedAdminMixin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     actions = None
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @display(description="问题描述")
     def description_short(self, obj: Finding) -> str:
@@ -772,7 +646,7 @@ class FindingAdmin(RegionScopedAdminMixin, ModelAdmin):
 
 
 @admin.register(LadderDecision)
-class LadderDecisionAdmin(RegionScopedAdminMixin, ModelAdmin):
+class LadderDecisionAdmin(ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin):
     """阶梯式措施决定: what was proposed and what was decided; recorded from an
     inspection page or the enterprise's ladder page, never edited."""
 
@@ -793,15 +667,6 @@ class LadderDecisionAdmin(RegionScopedAdminMixin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
     actions = None
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @display(description="企业", ordering="enterprise__name")
     def enterprise_name(self, obj: LadderDecision) -> str:
@@ -838,32 +703,26 @@ class LadderDecisionAdmin(RegionScopedAdminMixin, ModelAdmin):
             posted(request) if may_decide else None,
             initial={"decided": proposal.step.value},
         )
-        status = 200
-        if request.method == "POST":
-            if not may_decide:
-                raise PermissionDenied
-            if form.is_valid():
-                data = form.cleaned_data
-                try:
-                    decision = ladder_decide(
-                        enterprise=enterprise,
-                        decided=data["decided"],
-                        actor=request.user,
-                        note=data["note"],
-                        decided_on=data["decided_on"],
-                    )
-                except DomainError as exc:
-                    add_domain_error(form, exc)
-                    status = exc.status
-                else:
-                    self.message_user(
-                        request,
-                        f"已记录阶梯式措施决定：{decision.get_decided_display()}",
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(request.path)
-            else:
-                status = 400
+        if request.method == "POST" and not may_decide:
+            raise PermissionDenied
+
+        def call(data):
+            return ladder_decide(
+                enterprise=enterprise,
+                decided=data["decided"],
+                actor=request.user,
+                note=data["note"],
+                decided_on=data["decided_on"],
+            )
+
+        done, decision, status = run_service_form(request, form, call, invalid_status=400)
+        if done:
+            self.message_user(
+                request,
+                f"已记录阶梯式措施决定：{decision.get_decided_display()}",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(request.path)
         findings = (
             Finding.objects.filter(
                 enterprise=enterprise,

@@ -16,12 +16,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
 from unfold.decorators import display
@@ -31,16 +27,15 @@ from accounts.admin_scope import EstimatedCountPaginator, RegionScopedAdminMixin
 from accounts.selectors import officer_list
 from cases import offsite_selectors, offsite_services
 from cases.admin_case_forms import (
-    add_domain_error,
     date_field,
     textarea_field,
     violation_type_choices,
 )
+from cases.admin_pages import ReadOnlyAdminMixin, RecordPageMixin, person, run_service_form
 from cases.choices import DismissalReason, OffsiteStatus
 from cases.models import OffsiteRecord
 from companies.admin import RegionFilter, search_name_or_uscc
 from companies.models import Enterprise
-from ecoenforce.errors import DomainError
 
 S = OffsiteStatus
 TEMPLATES = "admin/cases/offsiterecord"
@@ -120,8 +115,15 @@ class TriageForm(forms.Form):
 
 
 @admin.register(OffsiteRecord)
-class OffsiteRecordAdmin(RegionScopedAdminMixin, ModelAdmin):
-    """非现场执法记录: a county brigade sees its regions' records; the rest answers 404."""
+class OffsiteRecordAdmin(RecordPageMixin, ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin):
+    """非现场执法记录: a county brigade sees its regions' records; the rest answers 404.
+
+    Read here (``ReadOnlyAdminMixin``), triaged through the service.
+    """
+
+    templates = TEMPLATES
+    record_name = "record"
+    status_labels = STATUS_LABELS
 
     list_display = [
         "record_display",
@@ -149,17 +151,6 @@ class OffsiteRecordAdmin(RegionScopedAdminMixin, ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     actions = None
-
-    # --- read here, triage through the service ---------------------------------------------
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     # --- the list ------------------------------------------------------------------------------
 
@@ -207,38 +198,8 @@ class OffsiteRecordAdmin(RegionScopedAdminMixin, ModelAdmin):
 
     # --- urls ----------------------------------------------------------------------------------
 
-    def get_urls(self):
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        return [
-            path(
-                "<path:object_id>/triage/<str:to>/",
-                self.admin_site.admin_view(self.triage_view),
-                name=f"{info}_triage",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _url(self, name: str, record: OffsiteRecord, *args) -> str:
-        info = f"{self.opts.app_label}_{self.opts.model_name}"
-        return reverse(f"{self.admin_site.name}:{info}_{name}", args=[record.pk, *args])
-
-    def _record(self, request, object_id) -> OffsiteRecord:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return self.get_object(request, unquote(object_id))
-
-    def _render(self, request, template: str, context: dict, *, record, status=200):
-        request.current_app = self.admin_site.name
-        page = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": record,
-            "record": record,
-            "record_url": self._url("change", record),
-            "status_variant": STATUS_LABELS.get(record.status, ""),
-            **context,
-        }
-        return TemplateResponse(request, f"{TEMPLATES}/{template}", page, status=status)
+    def record_routes(self):
+        return [("triage/<str:to>/", self.triage_view, "triage")]
 
     # --- the record page -----------------------------------------------------------------------
 
@@ -260,14 +221,13 @@ class OffsiteRecordAdmin(RegionScopedAdminMixin, ModelAdmin):
             "closed": record.status in offsite_services.TERMINAL,
             "inspections": list(record.inspections.order_by("id")),
             "cases": list(record.penalty_cases.order_by("id")),
-            "history": [{"row": row, "actor": _person(row.actor)} for row in history],
-            "triaged_by": _person(record.triaged_by) if record.triaged_by_id else "—",
+            "history": [{"row": row, "actor": person(row.actor)} for row in history],
+            "triaged_by": person(record.triaged_by) if record.triaged_by_id else "—",
         }
         return self._render(request, "record_page.html", context, record=record)
 
     def triage_view(self, request, object_id, to: str):
-        if not request.user.has_perm(TRIAGE_PERMISSION):
-            raise PermissionDenied
+        self._require(request, TRIAGE_PERMISSION)
         record = self._record(request, object_id)
         if to not in S.values:
             raise Http404("未知处置状态")
@@ -280,22 +240,21 @@ class OffsiteRecordAdmin(RegionScopedAdminMixin, ModelAdmin):
             .order_by("name")
         )
         form = TriageForm(request.POST or None, target=target, officers=officers)
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            try:
-                moved = offsite_services.offsite_triage(
-                    record=record, actor=request.user, to=target, **form.service_arguments()
-                )
-            except DomainError as exc:
-                add_domain_error(form, exc, VIOLATION_FIELDS)
-                status = exc.status
-            else:
-                self.message_user(
-                    request,
-                    f"已办理“{label}”，处置状态：{moved.get_status_display()}",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(self._url("change", record))
+        done, moved, status = run_service_form(
+            request,
+            form,
+            lambda data: offsite_services.offsite_triage(
+                record=record, actor=request.user, to=target, **form.service_arguments()
+            ),
+            field_map=VIOLATION_FIELDS,
+        )
+        if done:
+            self.message_user(
+                request,
+                f"已办理“{label}”，处置状态：{moved.get_status_display()}",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(self._url("change", record))
         context = {
             "title": label,
             "intro": (
@@ -306,12 +265,3 @@ class OffsiteRecordAdmin(RegionScopedAdminMixin, ModelAdmin):
             "media": self.media + form.media,
         }
         return self._render(request, "triage_form.html", context, record=record, status=status)
-
-
-def _person(user) -> str:
-    if user is None:
-        return "—"
-    try:
-        return user.officer.name
-    except Exception:  # no officer profile: a bare login
-        return user.get_username()
