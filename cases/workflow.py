@@ -368,8 +368,8 @@ def _check_decision_gates(case, data, on):
             code="rights_window_open",
             field="on",
         )
-    if case.hearing_requested_on and case.hearing_held_on is None:
-        raise DomainError("当事人已申请听证，听证结束前不得作出决定", code="hearing_pending")
+    # A requested hearing needs no gate here: the table's only way out of
+    # ``hearing`` is to legal review, which records the hearing as held.
     # 处罚法 art. 58: without passing legal review, no decision; a case submitted
     # for review waits for the reviewer even where the law would not require it.
     needs_review = legal_review_required(case) or case.status == S.LEGAL_REVIEW
