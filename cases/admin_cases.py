@@ -357,10 +357,7 @@ class PenaltyCaseAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixi
             else None,
             "evidence_url": self._url("evidence", case),
             "history": [
-                {
-                    "row": row,
-                    "actor": person(row.actor),
-                }
+                {"row": row, "actor": person(row.actor), "text": row.note}
                 for row in selectors.case_history(case).select_related("actor__officer")
             ],
             "case_events": [

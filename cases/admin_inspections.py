@@ -312,7 +312,7 @@ class InspectionAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixin
             else None,
             "follow_ups": list(inspection.follow_ups.order_by("id")),
             "history": [
-                {"row": row, "actor": person(row.actor)}
+                {"row": row, "actor": person(row.actor), "text": row.note}
                 for row in selectors.inspection_history(inspection)
             ],
         }

@@ -221,7 +221,9 @@ class OffsiteRecordAdmin(RecordPageMixin, ReadOnlyAdminMixin, RegionScopedAdminM
             "closed": record.status in offsite_services.TERMINAL,
             "inspections": list(record.inspections.order_by("id")),
             "cases": list(record.penalty_cases.order_by("id")),
-            "history": [{"row": row, "actor": person(row.actor)} for row in history],
+            "history": [
+                {"row": row, "actor": person(row.actor), "text": row.reason} for row in history
+            ],
             "triaged_by": person(record.triaged_by) if record.triaged_by_id else "—",
         }
         return self._render(request, "record_page.html", context, record=record)
