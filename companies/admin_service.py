@@ -23,7 +23,6 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import (
     BooleanRadioFilter,
     ChoicesDropdownFilter,
-    DropdownFilter,
     RangeDateFilter,
 )
 from unfold.decorators import action, display
@@ -35,10 +34,10 @@ from unfold.widgets import (
 
 from accounts.admin_forms import ServiceAdminMixin, ServiceModelForm
 from accounts.admin_scope import EstimatedCountPaginator, RegionScopedAdminMixin
-from accounts.choices import RegionLevel
-from accounts.models import Officer, Region
+from accounts.models import Officer
 from accounts.selectors import restrict_to_regions
 from companies import service_visits
+from companies.admin import RegionFilter
 from companies.choices import DemandStatus
 from companies.models import (
     Demand,
@@ -66,40 +65,18 @@ class _ListSettings:
     list_filter_submit = True
 
 
-class ServiceRegionFilter(DropdownFilter):
+class ServiceRegionFilter(RegionFilter):
     """A city or county of the user's scope, the counties under it included.
 
     Filters on ``region_id IN (codes)``, resolved from the choices already
     loaded, so the (region, date) indexes serve the list without a join.
+    Hidden when the user's scope is one county: there is nothing to choose.
     """
 
-    title = "行政区划"
-    parameter_name = "region"
-
-    def lookups(self, request, model_admin):
-        regions = list(
-            restrict_to_regions(
-                Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY]),
-                request.user,
-                "code",
-            ).order_by("path")
-        )
-        self.subtrees = {
-            region.code: [other.code for other in regions if other.path.startswith(region.path)]
-            for region in regions
-        }
-        return [
-            (region.code, region.name if region.level == RegionLevel.CITY else f"　{region.name}")
-            for region in regions
-        ]
+    region_field = "region_id"
 
     def has_output(self) -> bool:
         return len(self.lookup_choices) > 1
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(region_id__in=self.subtrees.get(self.value(), []))
-        return queryset
 
 
 # --- Policy cards -------------------------------------------------------------------
