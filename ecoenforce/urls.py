@@ -21,6 +21,7 @@ from companies.api.views import (
     VisitViewSet,
 )
 from ecoenforce.health import healthz
+from stats.api.export_views import HalfYearExportView
 
 
 class TokenView(ObtainAuthToken):
@@ -60,6 +61,12 @@ api_v1 = [
         "enterprises/<int:pk>/compliance/",
         EnterpriseComplianceView.as_view(),
         name="enterprise-compliance",
+    ),
+    # Half-year statistics as XLSX, ahead of the router's stats routes.
+    path(
+        "stats/half-years/<int:year>-H<int:half>/export.xlsx",
+        HalfYearExportView.as_view(),
+        name="half-year-export",
     ),
     *router.urls,
 ]
