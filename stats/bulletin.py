@@ -193,10 +193,14 @@ def _enforcement(cells: dict[str, tuple], lead: str) -> str:
     if measures:
         total = sum(c.value(key) for key, _ in measures)
         total_previous = sum(c.previous(key) for key, _ in measures)
-        detail = "、".join(f"{label}{format_count(c.value(key), '件')}" for key, label in measures)
+        # A measure not used this period is left out of the list, not printed as 0件.
+        detail = "、".join(
+            f"{label}{format_count(c.value(key), '件')}" for key, label in measures if c.value(key)
+        )
         c.add(
-            f"适用配套办法案件{format_count(total, '件')}（{detail}），"
-            f"{format_change(total, total_previous, '件')}"
+            f"适用配套办法案件{format_count(total, '件')}"
+            + (f"（{detail}）" if detail else "")
+            + f"，{format_change(total, total_previous, '件')}"
         )
 
     inspections = c.text("inspections", "开展现场检查")

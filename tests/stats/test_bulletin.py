@@ -151,7 +151,7 @@ def test_bulletin_for_the_city_word_for_word():
         "立案查处61件，同比持平；"
         "轻微违法依法不予处罚7件，同比增加7件；"
         "适用配套办法案件8件（按日连续处罚1件、查封扣押4件、限产停产2件、"
-        "移送行政拘留0件、移送涉嫌环境污染犯罪1件），同比下降11.1%；"
+        "移送涉嫌环境污染犯罪1件），同比下降11.1%；"
         "开展现场检查1268次，同比增长25.2%，检查企业947家，其中“双随机”抽查402次；"
         "接收非现场执法记录315件，同比增加315件，其中非现场核查办结240件、转现场检查或立案查处75件。"
     )
@@ -188,3 +188,30 @@ def test_bulletin_for_one_region_of_the_city_snapshot_reads_that_region_cells():
     text = bulletin_text(snapshot, region_code="131081")
 
     assert text["enforcement"] == "上半年，霸州市环境违法处罚案件5件，同比增长25.0%。"
+
+
+@pytest.mark.django_db
+def test_bulletin_for_the_fixture_city_word_for_word():
+    """The fixture city (tests.stats.city) of 2024-H1, whose numbers the metric
+    tests pin against real records."""
+    from stats.bulletin import bulletin_text
+    from tests.stats.city import EXPECTED
+
+    city = {metric: (value, previous) for metric, (value, previous, _) in EXPECTED.items()}
+    text = bulletin_text(_snapshot(city))
+
+    assert text["enforcement"] == (
+        "上半年，全市环境违法处罚案件3件，同比增长200.0%；"
+        "处罚金额18.0万元，同比增长350.0%；"
+        "立案查处5件，同比增长400.0%；"
+        "轻微违法依法不予处罚1件，同比增加1件；"
+        "适用配套办法案件3件（按日连续处罚1件、查封扣押1件、移送涉嫌环境污染犯罪1件），"
+        "同比增长200.0%；"
+        "开展现场检查4次，同比增长300.0%，检查企业3家，其中“双随机”抽查2次；"
+        "接收非现场执法记录5件，同比增长400.0%，其中非现场核查办结2件、转现场检查或立案查处2件。"
+    )
+    assert text["service"] == (
+        "上半年，全市召开政企座谈会2次，走访企业2家，发放政策明白卡6份，"
+        "帮助企业解决问题诉求2个；企业对执法服务的平均评价为4.3分；"
+        "收到监督投诉1件，同比增加1件。"
+    )
