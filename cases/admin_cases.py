@@ -52,12 +52,18 @@ from cases.admin_case_forms import (
     violation_type_choices,
     yuan,
 )
-from cases.admin_pages import EVIDENCE_PERMISSION, NoDirectEditMixin, RecordPageMixin, person
+from cases.admin_pages import (
+    EVIDENCE_PERMISSION,
+    EnterpriseSearchMixin,
+    NoDirectEditMixin,
+    RecordPageMixin,
+    person,
+)
 from cases.choices import CaseStatus, MeasureKind, ViolationCategory
 from cases.deadlines import PAYMENT_STATUSES, case_deadlines, due_soon_days
 from cases.discretion import factor_table
 from cases.models import CaseViolation, PenaltyCase
-from companies.admin import RegionFilter, search_name_or_uscc
+from companies.admin import RegionFilter
 from companies.models import Enterprise
 from companies.selectors import enterprise_list
 from ecoenforce.errors import DomainError
@@ -138,7 +144,9 @@ class ViolationCategoryFilter(DropdownFilter):
 
 
 @admin.register(PenaltyCase)
-class PenaltyCaseAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixin, ModelAdmin):
+class PenaltyCaseAdmin(
+    RecordPageMixin, EnterpriseSearchMixin, NoDirectEditMixin, RegionScopedAdminMixin, ModelAdmin
+):
     """行政处罚案件: a county brigade sees its regions' cases; the rest answers 404.
 
     The model form is never offered (``NoDirectEditMixin``): state and step
@@ -232,17 +240,8 @@ class PenaltyCaseAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixi
             return f"拟 {obj.proposed_fine:,.2f}"
         return "—"
 
-    def get_search_results(self, request, queryset, search_term):
-        # The mixins first (autocomplete scoping), then our own search: the
-        # enterprise's name or code through the registry's indexed search.
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
-        term = search_term.strip()
-        if term:
-            enterprises = search_name_or_uscc(Enterprise.objects.all(), term)
-            queryset = queryset.filter(
-                Q(number__icontains=term) | Q(enterprise__in=enterprises.values("pk"))
-            )
-        return queryset, may_have_duplicates
+    def search_q(self, term: str) -> Q:
+        return Q(number__icontains=term)
 
     # --- urls ------------------------------------------------------------------------------
 

@@ -33,8 +33,7 @@ from unfold.widgets import UnfoldAdminSingleDateWidget, UnfoldAdminTextareaWidge
 from accounts.admin_scope import RegionScopedAdminMixin
 from cases import feedback_selectors as selectors
 from cases import feedback_services as services
-from cases.admin_case_forms import add_domain_error
-from cases.admin_pages import person
+from cases.admin_pages import ReadOnlyAdminMixin, person, run_service_form
 from cases.feedback_choices import ComplaintStatus, FeedbackKind
 from cases.models import Feedback, FeedbackLink, Inspection
 from companies.admin import RegionFilter
@@ -83,7 +82,7 @@ def _stars(rating: int | None) -> str:
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(RegionScopedAdminMixin, ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin):
     """服务评价与投诉: read-only; complaints move through their steps only."""
 
     list_display = [
@@ -148,15 +147,6 @@ class FeedbackAdmin(RegionScopedAdminMixin, ModelAdmin):
         "closed_on",
         "history_display",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         queryset = (
@@ -304,18 +294,12 @@ class FeedbackAdmin(RegionScopedAdminMixin, ModelAdmin):
     def _step(self, request, object_id, *, form_class, title: str, call, submit_label: str):
         feedback = self._complaint(request, unquote(object_id))
         form = form_class(request.POST if request.method == "POST" else None)
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            try:
-                call(feedback, form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                self.message_user(request, f"已{title}", messages.SUCCESS)
-                return HttpResponseRedirect(self._url("change", feedback))
-        elif request.method == "POST":
-            status = 400
+        done, _result, status = run_service_form(
+            request, form, lambda data: call(feedback, data), invalid_status=400
+        )
+        if done:
+            self.message_user(request, f"已{title}", messages.SUCCESS)
+            return HttpResponseRedirect(self._url("change", feedback))
         request.current_app = self.admin_site.name
         context = {
             **self.admin_site.each_context(request),
@@ -396,7 +380,7 @@ class LinkStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(FeedbackLink)
-class FeedbackLinkAdmin(RegionScopedAdminMixin, ModelAdmin):
+class FeedbackLinkAdmin(ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin):
     """评价链接: the links issued, read-only; ``issue/`` issues one."""
 
     list_display = [
@@ -428,15 +412,6 @@ class FeedbackLinkAdmin(RegionScopedAdminMixin, ModelAdmin):
         "used_at",
         "revoked_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @display(description="企业", ordering="enterprise__name")
     def enterprise_name(self, obj: FeedbackLink) -> str:

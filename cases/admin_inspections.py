@@ -52,6 +52,7 @@ from cases.admin_inspection_forms import (
 )
 from cases.admin_pages import (
     EVIDENCE_PERMISSION,
+    EnterpriseSearchMixin,
     NoDirectEditMixin,
     ReadOnlyAdminMixin,
     RecordPageMixin,
@@ -68,7 +69,7 @@ from cases.choices import (
 )
 from cases.ladder import ladder_decide, ladder_proposal, window_months
 from cases.models import Finding, Inspection, LadderDecision, OffsiteRecord
-from companies.admin import RegionFilter, search_name_or_uscc
+from companies.admin import RegionFilter
 from companies.models import Enterprise
 from companies.selectors import enterprise_list
 
@@ -117,7 +118,9 @@ def ladder_context(proposal) -> dict:
 
 
 @admin.register(Inspection)
-class InspectionAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixin, ModelAdmin):
+class InspectionAdmin(
+    RecordPageMixin, EnterpriseSearchMixin, NoDirectEditMixin, RegionScopedAdminMixin, ModelAdmin
+):
     """现场检查: a county brigade sees its regions' inspections; the rest answers 404."""
 
     templates = TEMPLATES
@@ -194,14 +197,6 @@ class InspectionAdmin(RecordPageMixin, NoDirectEditMixin, RegionScopedAdminMixin
         if not obj.ladder_proposal:
             return None
         return obj.ladder_proposal, obj.get_ladder_proposal_display()
-
-    def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
-        term = search_term.strip()
-        if term:
-            enterprises = search_name_or_uscc(Enterprise.objects.all(), term)
-            queryset = queryset.filter(enterprise__in=enterprises.values("pk"))
-        return queryset, may_have_duplicates
 
     # --- urls -----------------------------------------------------------------------------
 

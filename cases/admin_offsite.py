@@ -31,11 +31,16 @@ from cases.admin_case_forms import (
     textarea_field,
     violation_type_choices,
 )
-from cases.admin_pages import ReadOnlyAdminMixin, RecordPageMixin, person, run_service_form
+from cases.admin_pages import (
+    EnterpriseSearchMixin,
+    ReadOnlyAdminMixin,
+    RecordPageMixin,
+    person,
+    run_service_form,
+)
 from cases.choices import DismissalReason, OffsiteStatus
 from cases.models import OffsiteRecord
-from companies.admin import RegionFilter, search_name_or_uscc
-from companies.models import Enterprise
+from companies.admin import RegionFilter
 
 S = OffsiteStatus
 TEMPLATES = "admin/cases/offsiterecord"
@@ -115,7 +120,9 @@ class TriageForm(forms.Form):
 
 
 @admin.register(OffsiteRecord)
-class OffsiteRecordAdmin(RecordPageMixin, ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin):
+class OffsiteRecordAdmin(
+    RecordPageMixin, EnterpriseSearchMixin, ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin
+):
     """非现场执法记录: a county brigade sees its regions' records; the rest answers 404.
 
     Read here (``ReadOnlyAdminMixin``), triaged through the service.
@@ -186,15 +193,8 @@ class OffsiteRecordAdmin(RecordPageMixin, ReadOnlyAdminMixin, RegionScopedAdminM
         hours = offsite_services.hours_to_triage(obj)
         return "—" if hours is None else f"{hours:g}"
 
-    def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
-        term = search_term.strip()
-        if term:
-            enterprises = search_name_or_uscc(Enterprise.objects.all(), term)
-            queryset = queryset.filter(
-                Q(external_id=term) | Q(enterprise__in=enterprises.values("pk"))
-            )
-        return queryset, may_have_duplicates
+    def search_q(self, term: str) -> Q:
+        return Q(external_id=term)
 
     # --- urls ----------------------------------------------------------------------------------
 

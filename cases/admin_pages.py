@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,6 +25,8 @@ from django.urls import path, reverse
 
 from cases.admin_case_forms import EvidenceForm, add_domain_error
 from cases.services import evidence_open_verified
+from companies.models import Enterprise
+from companies.selectors import search_name_or_uscc
 from ecoenforce.errors import ConflictError, DomainError
 
 EVIDENCE_PERMISSION = "cases.add_evidence"
@@ -70,6 +73,26 @@ def run_service_form(
         add_domain_error(form, exc, field_map)
         return False, None, exc.status
     return True, result, 200
+
+
+class EnterpriseSearchMixin:
+    """The list's search: the record's own ``search_q(term)`` or its enterprise,
+    found by name or unified social credit code through the registry's
+    indexed search (``companies.selectors.search_name_or_uscc``)."""
+
+    def search_q(self, term: str) -> Q:
+        return Q()
+
+    def get_search_results(self, request, queryset, search_term):
+        # The mixins first (autocomplete scoping), then our own search.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, "")
+        term = search_term.strip()
+        if term:
+            enterprises = search_name_or_uscc(Enterprise.objects.all(), term)
+            queryset = queryset.filter(
+                self.search_q(term) | Q(enterprise__in=enterprises.values("pk"))
+            )
+        return queryset, may_have_duplicates
 
 
 class NoDirectEditMixin:

@@ -34,7 +34,8 @@ from accounts.models import Region
 from accounts.roles import Role
 from accounts.selectors import restrict_to_regions, user_roles
 from cases import plan_selectors, plan_services
-from cases.admin_case_forms import add_domain_error, date_field, text_field
+from cases.admin_case_forms import date_field, text_field
+from cases.admin_pages import run_service_form
 from cases.choices import PlanStatus, PoolKind
 from cases.models import InspectionPlan
 from companies.admin import RegionFilter
@@ -336,16 +337,10 @@ class InspectionPlanAdmin(RegionScopedAdminMixin, ModelAdmin):
             raise PermissionDenied
         plan = self._plan(request, object_id)
         form = form_class(request.POST if request.method == "POST" else None)
-        status = 200
-        if request.method == "POST" and form.is_valid():
-            try:
-                result = call(plan, form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-                status = exc.status
-            else:
-                self.message_user(request, success(result), messages.SUCCESS)
-                return HttpResponseRedirect(self._url("change", plan))
+        done, result, status = run_service_form(request, form, lambda data: call(plan, data))
+        if done:
+            self.message_user(request, success(result), messages.SUCCESS)
+            return HttpResponseRedirect(self._url("change", plan))
         context = {
             "title": title,
             "form": form,
