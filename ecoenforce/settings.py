@@ -178,6 +178,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "companies.flag_overdue_demands",
         "schedule": crontab(hour=0, minute=40),
     },
+    # Half-year statistics: the half-year just ended, on 1 January and 1 July.
+    "build-previous-half-year": {
+        "task": "stats.build_scheduled_half_year",
+        "schedule": crontab(month_of_year="1,7", day_of_month=1, hour=2, minute=0),
+        "args": ("previous",),
+    },
+    # Half-year statistics: the current half-year, refreshed every night.
+    "build-current-half-year": {
+        "task": "stats.build_scheduled_half_year",
+        "schedule": crontab(hour=1, minute=30),
+        "args": ("current",),
+    },
 }
 
 # --- REST framework and OpenAPI ------------------------------------------------
