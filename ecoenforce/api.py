@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import django_filters
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,12 +14,25 @@ from rest_framework.response import Response
 
 from ecoenforce.errors import DomainError, ErrorItem, ValidationFailed
 
+# No place is further than 14 hours from UTC; PostgreSQL refuses an offset
+# beyond ±15:59 with an error instead of an empty answer.
+MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def validate_utc_offset(value) -> None:
+    offset = value.utcoffset() if value is not None else None
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise DjangoValidationError("时区偏移超出范围（-14:00 至 +14:00）", code="invalid_offset")
+
 
 class BaseFilterSet(django_filters.FilterSet):
     """Every list takes ``updated_since`` so a reporting client pulls only changes."""
 
     updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", label="更新时间不早于（ISO 8601）"
+        field_name="updated_at",
+        lookup_expr="gte",
+        label="更新时间不早于（ISO 8601）",
+        validators=[validate_utc_offset],
     )
 
 
