@@ -31,7 +31,10 @@ class InspectionPlanFilter(BaseFilterSet):
     period_to = django_filters.DateFilter(
         field_name="period_start", lookup_expr="lte", label="计划期限不晚于（起始日期 ≤）"
     )
-    year = django_filters.NumberFilter(field_name="period_start__year", label="起始年度")
+    # The bounds of a calendar year: a year outside them cannot become a date range.
+    year = django_filters.NumberFilter(
+        field_name="period_start__year", min_value=1, max_value=9999, label="起始年度"
+    )
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="计划名称")
 
     class Meta:

@@ -683,6 +683,14 @@ class TestAPI:
         later = (whole.updated_at + timedelta(days=1)).isoformat()
         assert ids(updated_since=later) == set()
 
+    @pytest.mark.parametrize("year", ["0", "0.0", "-99999999999", "10000"])
+    def test_a_year_outside_the_calendar_is_400(self, api_as, manager, year):
+        response = api_as(manager).get(URL, {"year": year})
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert error["field"] == "year"
+        assert error["code"] in ("min_value", "max_value")
+
     @pytest.mark.parametrize("size", [2, 12])
     def test_list_query_count_does_not_grow(
         self, api_as, approver, inspector, size, django_assert_num_queries
