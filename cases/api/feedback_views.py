@@ -12,11 +12,11 @@ Thin doors into cases.feedback_services.
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import Throttled
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -87,7 +87,8 @@ class FeedbackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(data)
 
     def _complaint(self, pk):
-        # Out of the regions: 404; the role and "not about oneself" are the service's.
+        # Out of the regions, or an id that is not a number (DRF's
+        # get_object_or_404): 404; the role and "not about oneself" are the service's.
         return get_object_or_404(
             restrict_to_regions(Feedback.objects.all(), self.request.user), pk=pk
         )

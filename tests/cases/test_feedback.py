@@ -610,6 +610,16 @@ class TestStaffApi:
         response = api_as(fresh(inspector)).post(f"{API}{complaint.pk}/take/", {}, format="json")
         assert response.status_code == 403
 
+    @pytest.mark.parametrize("action", ["take", "reply", "close"])
+    def test_an_id_that_is_not_a_number_is_404(self, api_as, approver, complaint, action):
+        response = api_as(fresh(approver)).post(
+            f"{API}null,null/{action}/", {"reply": "已处理"}, format="json"
+        )
+        assert response.status_code == 404
+        assert response.json()["errors"][0]["code"] == "not_found"
+        complaint.refresh_from_db()
+        assert complaint.status == "new" and complaint.steps.count() == 1
+
     def test_issue_a_link(self, api_as, inspector, sanhe_visit):
         response = api_as(fresh(inspector)).post(
             f"{API}links/", {"visit": sanhe_visit.pk}, format="json"
