@@ -224,7 +224,11 @@ class TransitionInSerializer(serializers.Serializer):
     fine_reason = serializers.CharField(required=False, allow_blank=True)
     discussion_on = serializers.DateField(required=False)
     waiver_kind = serializers.ChoiceField(choices=WaiverKind.choices, required=False)
-    commitment_letter = serializers.CharField(required=False, allow_blank=True)
+    commitment_letter = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=PenaltyCase._meta.get_field("commitment_letter").max_length,
+    )
     first_violation = serializers.BooleanField(required=False)
     corrected = serializers.BooleanField(required=False)
     no_harm = serializers.BooleanField(required=False)

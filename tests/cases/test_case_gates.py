@@ -520,6 +520,21 @@ def test_the_waiver_keeps_the_commitment_letter(case, approver, refused):
         move(case, "no_penalty", approver, date(2024, 5, 28), **{**WAIVER, "commitment_letter": ""})
 
 
+def test_a_commitment_letter_longer_than_its_column_is_400(case, approver, api_as):
+    case = case_walk(case, "review", approver=approver)
+    response = api_as(approver).post(
+        f"/api/v1/cases/{case.id}/transitions/",
+        {"to": "no_penalty", "on": "2024-05-28", **WAIVER, "commitment_letter": "承" * 201},
+        format="json",
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("commitment_letter", "max_length")
+    case.refresh_from_db()
+    assert (case.status, case.commitment_letter) == (S.REVIEW, "")
+    assert case.transitions.filter(to_status=S.NO_PENALTY).count() == 0
+
+
 # --- read-only cases --------------------------------------------------------------------
 
 
