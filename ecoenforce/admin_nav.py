@@ -11,8 +11,16 @@ from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
-# (title, [(model label, title, material-symbols icon), …])
+# (title, [(model label, title, material-symbols icon), …]); an entry whose
+# label is "url:<url name>" is a plain link to a page that is not a model's,
+# shown when LINK_ACCESS[url name](user) allows.
 SIDEBAR_GROUPS: list[tuple[str, list[tuple[str, str, str]]]] = [
+    (
+        "统计",
+        [
+            ("url:stats-dashboard", "统计看板", "monitoring"),
+        ],
+    ),
     (
         "执法",
         [
@@ -64,12 +72,28 @@ SIDEBAR_GROUPS: list[tuple[str, list[tuple[str, str, str]]]] = [
 ]
 
 
+def _dashboard_access(user) -> bool:
+    from stats.dashboard_views import may_read_dashboard
+
+    return may_read_dashboard(user)
+
+
+# Who sees a plain link entry; the page itself checks access again.
+LINK_ACCESS = {"stats-dashboard": _dashboard_access}
+
+
 def sidebar_navigation(request) -> list[dict]:
     site = admin.site
     groups = []
     for title, entries in SIDEBAR_GROUPS:
         items = []
         for label, item_title, icon in entries:
+            if label.startswith("url:"):
+                url_name = label.removeprefix("url:")
+                allowed = LINK_ACCESS.get(url_name)
+                if allowed is not None and allowed(request.user):
+                    items.append({"title": item_title, "icon": icon, "link": reverse(url_name)})
+                continue
             try:
                 model = apps.get_model(label)
             except LookupError:

@@ -82,6 +82,8 @@ urlpatterns = [
     path("feedback/", include("cases.feedback_urls")),
     # 一企一档: the enterprise file page (staff).
     path("enterprise-file/<int:pk>/", enterprise_file_page, name="enterprise-file"),
+    # 统计看板: the managers' dashboard (staff).
+    path("dashboard/", include("stats.dashboard_urls")),
     # 扫码入企: the phone page behind an enterprise's code, and the printable code.
     path("", include("cases.urls")),
     path("", RedirectView.as_view(pattern_name="admin:index"), name="home"),

@@ -7,47 +7,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from accounts.selectors import region_visible, visible_region_codes
+from stats.dashboard_selectors import readable_snapshot
 from stats.export import XLSX_CONTENT_TYPE, export_filename, snapshot_xlsx
-from stats.models import HalfYearSnapshot, SnapshotStatus
-
-
-def current_snapshot(*, year: int, half: int, region_code: str | None):
-    """The current snapshot of a period for a scope (``None`` = the whole city)."""
-    return (
-        HalfYearSnapshot.objects.filter(
-            year=year,
-            half=half,
-            scope_region_id=region_code or None,
-            is_current=True,
-            status=SnapshotStatus.READY,
-        )
-        .select_related("scope_region")
-        .first()
-    )
-
-
-def readable_snapshot(user, *, year: int, half: int, region_code: str | None):
-    """The snapshot ``user`` may read for a period and region, and the region
-    codes to keep (``None``: all of it). A county user reads their region's own
-    snapshot, or failing that their region's rows of the city's snapshot."""
-    codes = visible_region_codes(user)
-    if region_code and not region_visible(user, region_code):
-        raise Http404
-    if codes is not None and not region_code:
-        raise Http404
-    if region_code:
-        own = current_snapshot(year=year, half=half, region_code=region_code)
-        if own is not None:
-            return own, None
-        city = current_snapshot(year=year, half=half, region_code=None)
-        if city is not None:
-            return city, [region_code]
-        raise Http404
-    snapshot = current_snapshot(year=year, half=half, region_code=None)
-    if snapshot is None:
-        raise Http404
-    return snapshot, None
+from stats.models import HalfYearSnapshot
 
 
 class HalfYearExportView(APIView):

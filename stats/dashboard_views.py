@@ -1,0 +1,399 @@
+"""The managers' dashboard (统计看板): the half-year snapshot at a glance.
+
+KPI cards with last year's value and the change, charts (monthly trend, by
+region, by violation category, the non-site funnel) and consistency tables.
+Every number links to the records behind it: the cell's ids as an admin
+changelist filtered by ``?id__in=``, or, for a cell with more ids than a URL
+carries comfortably, the API's cells endpoint.
+
+Colours follow the convention of Chinese statistical reporting (红涨绿跌):
+an increase is ▲ in red, a decrease ▼ in green, whatever the metric; the
+colour says which way a number moved, not whether that is good.
+
+Access: managers, approvers and administrators (and superusers); a county
+manager sees only the regions of their scope (accounts.selectors).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Region
+from accounts.roles import Role
+from accounts.selectors import region_visible, user_roles, visible_region_codes
+from stats import dashboard_selectors as selectors
+from stats.bulletin import bulletin_text, format_change, format_value
+from stats.metrics import Period, change_of, get_metric
+from stats.models import HalfYearSnapshot, SnapshotStatus
+
+DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.APPROVER, Role.ADMINISTRATOR})
+# Who may start a build from the dashboard (the same roles as the API's POST).
+BUILDER_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+
+HEADLINE_METRICS = [
+    "penalty_cases",
+    "penalty_amount",
+    "cases_filed",
+    "inspections",
+    "offsite_records",
+    "enterprises_visited",
+    "symposiums",
+    "demands_resolved",
+]
+REGION_CHART_METRICS = ["penalty_cases", "inspections", "offsite_records"]
+
+# Beyond this many ids a link goes to the paginated API list instead of a
+# changelist URL of thousands of characters.
+MAX_IDS_IN_URL = 200
+
+
+def may_read_dashboard(user) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user_roles(user) & {role.value for role in DASHBOARD_ROLES})
+
+
+def may_build(user) -> bool:
+    if not may_read_dashboard(user):
+        return False
+    return user.is_superuser or bool(user_roles(user) & {role.value for role in BUILDER_ROLES})
+
+
+def _require_reader(request) -> None:
+    if not may_read_dashboard(request.user):
+        raise PermissionDenied
+
+
+def changelist_url(model_label: str, ids, **filters) -> str | None:
+    """The admin changelist of a model, filtered to ``ids`` (or other lookups)."""
+    app_label, model_name = model_label.lower().split(".")
+    try:
+        url = reverse(f"admin:{app_label}_{model_name}_changelist")
+    except NoReverseMatch:
+        return None
+    query = dict(filters)
+    if ids is not None:
+        # An empty list still filters: "no records" rather than all of them.
+        query["id__in"] = ",".join(str(pk) for pk in ids) or "0"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def cell_url(snapshot, metric_key: str, region: str, ids, *, previous: bool = False) -> str | None:
+    metric = get_metric(metric_key)
+    if metric is None:
+        return None
+    if len(ids) > MAX_IDS_IN_URL:
+        query = {"region": region} if region else {}
+        if previous:
+            query["period"] = "previous"
+        base = f"/api/v1/stats/half-years/{snapshot.period}/cells/{metric_key}/"
+        return f"{base}?{urlencode(query)}" if query else base
+    return changelist_url(metric.record_model or metric.model, ids)
+
+
+def _arrow(value, previous) -> tuple[str, str]:
+    change, _ = change_of(value, previous)
+    if change is None or change == 0:
+        return "—", "flat"
+    return ("▲", "up") if change > 0 else ("▼", "down")
+
+
+def _card(snapshot, cell) -> dict:
+    metric = get_metric(cell.metric)
+    unit = metric.unit if metric else ""
+    arrow, direction = _arrow(cell.value, cell.previous)
+    return {
+        "key": cell.metric,
+        "label": metric.label if metric else cell.metric,
+        "value": format_value(cell.value, unit) if cell.value is not None else "—",
+        "previous": format_value(cell.previous, unit) if cell.previous is not None else "—",
+        "change": format_change(cell.value, cell.previous, unit)
+        if cell.value is not None and cell.previous is not None
+        else "",
+        "arrow": arrow,
+        "direction": direction,
+        "url": cell_url(snapshot, cell.metric, cell.region, cell.record_ids),
+        "previous_url": cell_url(
+            snapshot, cell.metric, cell.region, cell.previous_record_ids, previous=True
+        ),
+    }
+
+
+def _period_choices(today: dt.date) -> list[Period]:
+    current = Period.containing(today)
+    periods = [current]
+    for _ in range(7):
+        periods.append(periods[-1].preceding)
+    return periods
+
+
+def _selected(request, user) -> tuple[Period, str | None, list[Region]]:
+    """The period and region asked for, within the user's scope."""
+    codes = visible_region_codes(user)
+    regions = Region.objects.filter(level="county").order_by("code")
+    if codes is not None:
+        regions = regions.filter(code__in=codes)
+    regions = list(regions)
+    today = timezone.localdate()
+    default = Period.containing(today).preceding
+    try:
+        period = Period(
+            int(request.GET.get("year", default.year)), int(request.GET.get("half", default.half))
+        )
+    except ValueError as exc:
+        raise Http404 from exc
+    region = request.GET.get("region") or None
+    if region and not region_visible(user, region):
+        raise Http404
+    if region is None and codes is not None:
+        if not regions:
+            raise PermissionDenied
+        region = regions[0].code
+    return period, region, regions
+
+
+def _scope_code(user, region: str | None) -> str | None:
+    """The scope a build covers: the city for city staff (its cells carry every
+    region), the county for a county user."""
+    return None if visible_region_codes(user) is None else region
+
+
+@staff_member_required
+@require_GET
+def dashboard(request):
+    _require_reader(request)
+    user = request.user
+    period, region, regions = _selected(request, user)
+    codes = [region] if region else visible_region_codes(user)
+    region_filter = "" if codes is None else region
+
+    context = {
+        **admin.site.each_context(request),
+        "title": "统计看板",
+        "period": period,
+        "periods": _period_choices(timezone.localdate()),
+        "region": region,
+        "regions": regions,
+        "city_wide": visible_region_codes(user) is None,
+        "may_build": may_build(user),
+        "running": selectors.running_build(
+            year=period.year, half=period.half, region_code=_scope_code(user, region)
+        ),
+        "snapshot": None,
+    }
+    try:
+        snapshot, _ = selectors.readable_snapshot(
+            user, year=period.year, half=period.half, region_code=region
+        )
+    except Http404:
+        snapshot = None
+    if snapshot is None:
+        return TemplateResponse(request, "stats/dashboard.html", context)
+
+    # A county snapshot's own total is ''; the city's row for a county is its code.
+    cell_region = "" if snapshot.scope_region_id else (region or "")
+    cells = {
+        (cell.metric, cell.region): cell
+        for cell in snapshot.cells.all()
+        if codes is None or cell.region in codes or cell.region == cell_region
+    }
+    cards = [
+        _card(snapshot, cells[(key, cell_region)])
+        for key in HEADLINE_METRICS
+        if (key, cell_region) in cells
+    ]
+    context.update(
+        snapshot=snapshot,
+        cards=cards,
+        bulletin=bulletin_text(snapshot, region_code=cell_region or None),
+        export_url=_export_url(period, region),
+        charts=_charts(snapshot, cells, period, codes, region_filter, cell_region),
+        fine_spread=_with_links(
+            selectors.fine_spread(year=period.year, half=period.half, codes=codes),
+            "cases.PenaltyCase",
+        ),
+        conversion=_linked_counts(
+            selectors.offsite_conversion(year=period.year, half=period.half, codes=codes),
+            "cases.OffsiteRecord",
+        ),
+        recurrence=_linked_counts(
+            selectors.recurrence_after_assistance(year=period.year, half=period.half, codes=codes),
+            "companies.Enterprise",
+        ),
+    )
+    return TemplateResponse(request, "stats/dashboard.html", context)
+
+
+def _export_url(period: Period, region: str | None) -> str:
+    url = reverse("v1:half-year-export", kwargs={"year": period.year, "half": period.half})
+    return f"{url}?{urlencode({'region': region})}" if region else url
+
+
+def _with_links(rows: list[dict], model_label: str) -> list[dict]:
+    for row in rows:
+        row["url"] = changelist_url(model_label, row["ids"])
+    return rows
+
+
+def _linked_counts(result: dict, model_label: str) -> dict:
+    for key, item in result.items():
+        if isinstance(item, selectors.Counted):
+            result[key] = {"value": item.value, "url": changelist_url(model_label, item.ids)}
+    return result
+
+
+def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_region: str) -> dict:
+    """The data of the four charts, each point with the URL of its records."""
+    names = dict(Region.objects.values_list("code", "name"))
+    by_region = {"regions": [], "series": []}
+    region_codes = sorted({r for (_, r) in cells if r and r != cell_region})
+    by_region["regions"] = [names.get(code, code) for code in region_codes]
+    for key in REGION_CHART_METRICS:
+        metric = get_metric(key)
+        points = []
+        for code in region_codes:
+            cell = cells.get((key, code))
+            points.append(
+                {
+                    "value": int(cell.value or 0) if cell else 0,
+                    "url": cell_url(snapshot, key, code, cell.record_ids) if cell else None,
+                }
+            )
+        by_region["series"].append({"name": metric.label if metric else key, "data": points})
+
+    trend = selectors.monthly_trend(year=period.year, half=period.half, codes=codes)
+    trend_chart = {"months": [f"{m}月" for m in trend["penalty_cases"]["months"]], "series": []}
+    labels = {"penalty_cases": "处罚案件", "inspections": "现场检查"}
+    for key, (base_model, date_field) in {
+        "penalty_cases": ("cases.PenaltyCase", "decided_on"),
+        "inspections": ("cases.Inspection", "inspected_on"),
+    }.items():
+        for which, year in (("current", period.year), ("previous", period.year - 1)):
+            data = []
+            for month, count in zip(trend[key]["months"], trend[key][which], strict=True):
+                first, last = selectors.trend_month_range(year, month)
+                filters = {f"{date_field}__gte": first, f"{date_field}__lte": last}
+                if region_filter:
+                    filters["region__in"] = region_filter
+                data.append({"value": count, "url": changelist_url(base_model, None, **filters)})
+            trend_chart["series"].append({"name": f"{labels[key]}（{year}年）", "data": data})
+
+    categories = selectors.cases_by_category(year=period.year, half=period.half, codes=codes)
+    category_chart = [
+        {
+            "name": row["label"],
+            "value": row["value"],
+            "url": changelist_url("cases.PenaltyCase", row["ids"]),
+        }
+        for row in categories
+    ]
+
+    funnel = []
+    for key in ("offsite_records", "offsite_closed_offsite", "offsite_to_onsite"):
+        cell = cells.get((key, cell_region))
+        if cell is None:
+            continue
+        metric = get_metric(key)
+        funnel.append(
+            {
+                "name": metric.label if metric else key,
+                "value": int(cell.value or 0),
+                "url": cell_url(snapshot, key, cell.region, cell.record_ids),
+            }
+        )
+    funnel.extend(_onsite_split(cells.get(("offsite_to_onsite", cell_region))))
+    return {
+        "trend": trend_chart,
+        "by_region": by_region,
+        "categories": category_chart,
+        "funnel": funnel,
+    }
+
+
+def _onsite_split(cell) -> list[dict]:
+    """The "turned on-site" stage split into inspections and cases, from the
+    cell's own ids (so the two add up to the cell)."""
+    if cell is None:
+        return []
+    from cases.choices import OffsiteStatus
+    from cases.models import OffsiteRecord
+
+    split = {OffsiteStatus.INSPECTION_REQUESTED: [], OffsiteStatus.CASE_OPENED: []}
+    for pk, status in OffsiteRecord.objects.filter(id__in=cell.record_ids).values_list(
+        "id", "status"
+    ):
+        split.setdefault(status, []).append(pk)
+    return [
+        {
+            "name": status.label,
+            "value": len(split[status]),
+            "url": changelist_url("cases.OffsiteRecord", sorted(split[status])),
+        }
+        for status in (OffsiteStatus.INSPECTION_REQUESTED, OffsiteStatus.CASE_OPENED)
+    ]
+
+
+@staff_member_required
+@require_POST
+def dashboard_build(request):
+    """重新生成: queue a build of the selected period through the same service
+    the API uses (stats.services.snapshot_request → the Celery task)."""
+    if not may_build(request.user):
+        raise PermissionDenied
+    from stats.services import snapshot_request
+
+    user = request.user
+    try:
+        period = Period(int(request.POST["year"]), int(request.POST["half"]))
+    except (KeyError, ValueError) as exc:
+        raise Http404 from exc
+    region = request.POST.get("region") or None
+    if region and not region_visible(user, region):
+        raise Http404
+    if region is None and visible_region_codes(user) is not None:
+        raise PermissionDenied
+    snapshot = snapshot_request(
+        year=period.year, half=period.half, region_code=_scope_code(user, region), actor=user
+    )
+    query = {"year": period.year, "half": period.half, "build": snapshot.pk}
+    if region:
+        query["region"] = region
+    return redirect(f"{reverse('stats-dashboard')}?{urlencode(query)}")
+
+
+@staff_member_required
+@require_GET
+def dashboard_progress(request, pk: int):
+    """The build's status and progress as JSON, for the progress bar."""
+    _require_reader(request)
+    snapshot = get_object_or_404(HalfYearSnapshot, pk=pk)
+    scope = snapshot.scope_region_id
+    if visible_region_codes(request.user) is not None and (
+        scope is None or not region_visible(request.user, scope)
+    ):
+        raise Http404
+    return JsonResponse(
+        {
+            "id": snapshot.pk,
+            "period": snapshot.period,
+            "region": scope,
+            "status": snapshot.status,
+            "status_label": snapshot.get_status_display(),
+            "progress": snapshot.progress,
+            "done": snapshot.status in (SnapshotStatus.READY, SnapshotStatus.FAILED),
+            "error": snapshot.error,
+        }
+    )

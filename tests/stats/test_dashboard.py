@@ -1,0 +1,191 @@
+"""The managers' dashboard: scope, links to the records, local assets, builds."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from accounts.roles import Role
+from stats.models import HalfYearSnapshot, SnapshotCell, SnapshotStatus
+from tests.cases.feedback_support import penalty_case
+from tests.conftest import BAZHOU, SANHE
+from tests.factories import EnterpriseFactory, OfficerFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/dashboard/"
+PERIOD = {"year": 2024, "half": 1}
+
+
+@pytest.fixture
+def cases():
+    sanhe = penalty_case(
+        EnterpriseFactory(region_id=SANHE),
+        discovered=date(2024, 2, 1),
+        filed=date(2024, 2, 5),
+        decided=date(2024, 3, 10),
+        fine=Decimal("50000"),
+    )
+    bazhou = penalty_case(
+        EnterpriseFactory(region_id=BAZHOU),
+        discovered=date(2024, 2, 1),
+        filed=date(2024, 2, 5),
+        decided=date(2024, 4, 10),
+        fine=Decimal("30000"),
+    )
+    return sanhe, bazhou
+
+
+@pytest.fixture
+def snapshot(cases):
+    sanhe, bazhou = cases
+    snapshot = HalfYearSnapshot.objects.create(
+        **PERIOD,
+        status=SnapshotStatus.READY,
+        progress=100,
+        definition_version=1,
+        is_current=True,
+    )
+    rows = [
+        ("penalty_cases", "", 2, 1, [sanhe.pk, bazhou.pk]),
+        ("penalty_cases", SANHE, 1, 1, [sanhe.pk]),
+        ("penalty_cases", BAZHOU, 1, 0, [bazhou.pk]),
+        ("penalty_amount", "", Decimal("80000"), Decimal("40000"), [sanhe.pk, bazhou.pk]),
+        ("penalty_amount", SANHE, Decimal("50000"), Decimal("40000"), [sanhe.pk]),
+        ("penalty_amount", BAZHOU, Decimal("30000"), 0, [bazhou.pk]),
+    ]
+    SnapshotCell.objects.bulk_create(
+        SnapshotCell(snapshot=snapshot, metric=m, region=r, value=v, previous=p, record_ids=ids)
+        for m, r, v, p, ids in rows
+    )
+    return snapshot
+
+
+@pytest.fixture
+def county_manager(db):
+    return OfficerFactory(
+        name="三河统计", roles=[Role.MANAGER], regions=[SANHE], badge_number=None
+    ).user
+
+
+def _kpi(html: str, metric: str) -> str:
+    match = re.search(rf'data-metric="{metric}">(.*?)</div>\s*</div>', html, re.S)
+    assert match, metric
+    return match.group(1)
+
+
+def test_a_manager_sees_the_city_cards_with_change_and_links(snapshot, cases, manager, client):
+    client.force_login(manager)
+
+    response = client.get(URL, PERIOD)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    card = _kpi(html, "penalty_cases")
+    ids = ",".join(str(case.pk) for case in cases).replace(",", "%2C")
+    assert f'href="/admin/cases/penaltycase/?id__in={ids}"' in card
+    assert ">2件</a>" in card
+    assert "▲ 同比增长100.0%" in card
+    assert "kpi-up" in card
+    amount = _kpi(html, "penalty_amount")
+    assert ">8.0万元</a>" in amount and "上年同期" in amount and ">4.0万元</a>" in amount
+    assert "上半年，全市环境违法处罚案件2件，同比增长100.0%" in html
+    assert "统计看板" in html  # the sidebar entry
+
+
+def test_a_region_with_nothing_last_year_shows_the_absolute_change(snapshot, manager, client):
+    client.force_login(manager)
+
+    html = client.get(URL, {**PERIOD, "region": BAZHOU}).content.decode()
+
+    assert "▲ 同比增加1件" in _kpi(html, "penalty_cases")
+    assert "▲ 同比增加3.0万元" in _kpi(html, "penalty_amount")
+
+
+def test_the_record_links_open_the_admin_list_of_those_records(snapshot, cases, manager, client):
+    client.force_login(manager)
+    html = client.get(URL, PERIOD).content.decode()
+    link = re.search(r'href="(/admin/cases/penaltycase/\?id__in=[^"]+)"', html).group(1)
+
+    response = client.get(link.replace("&amp;", "&"))
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2
+
+
+def test_assets_are_served_locally(snapshot, manager, client):
+    client.force_login(manager)
+    html = client.get(URL, PERIOD).content.decode()
+
+    assert re.search(r'(src|href)="https?://', html) is None
+    assert '<script src="/static/stats/vendor/echarts-5.6.0.common.min.js"></script>' in html
+
+
+def test_a_county_manager_sees_only_their_region(snapshot, cases, county_manager, client):
+    client.force_login(county_manager)
+
+    response = client.get(URL, PERIOD)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "霸州市" not in html
+    card = _kpi(html, "penalty_cases")
+    assert f"id__in={cases[0].pk}" in card and ">1件</a>" in card
+    assert "上半年，三河市环境违法处罚案件1件，同比持平" in html
+    assert client.get(URL, {**PERIOD, "region": BAZHOU}).status_code == 404
+
+
+def test_an_inspector_may_not_open_the_dashboard(snapshot, inspector, client):
+    client.force_login(inspector)
+
+    assert client.get(URL, PERIOD).status_code == 403
+
+
+def test_a_period_without_a_snapshot_renders_with_the_build_button(manager, client):
+    client.force_login(manager)
+
+    response = client.get(URL, PERIOD)
+
+    assert response.status_code == 200
+    assert "该统计期尚无统计快照" in response.content.decode()
+    assert "重新生成" in response.content.decode()
+
+
+def test_the_progress_json_reports_a_running_build(manager, county_manager, client):
+    running = HalfYearSnapshot.objects.create(
+        **PERIOD, status=SnapshotStatus.BUILDING, progress=40, definition_version=1
+    )
+    client.force_login(manager)
+
+    page = client.get(URL, PERIOD).content.decode()
+    response = client.get(f"/dashboard/builds/{running.pk}/progress/")
+
+    assert f'data-progress-url="/dashboard/builds/{running.pk}/progress/"' in page
+    assert response.json() == {
+        "id": running.pk,
+        "period": "2024-H1",
+        "region": None,
+        "status": "building",
+        "status_label": "生成中",
+        "progress": 40,
+        "done": False,
+        "error": "",
+    }
+    client.force_login(county_manager)
+    assert client.get(f"/dashboard/builds/{running.pk}/progress/").status_code == 404
+
+
+def test_an_approver_reads_but_may_not_start_a_build(snapshot, client):
+    approver = OfficerFactory(name="负责人", roles=[Role.APPROVER]).user
+    client.force_login(approver)
+
+    page = client.get(URL, PERIOD)
+    build = client.post("/dashboard/build/", PERIOD)
+
+    assert page.status_code == 200
+    assert "重新生成" not in page.content.decode()
+    assert build.status_code == 403
+    assert not HalfYearSnapshot.objects.exclude(pk=snapshot.pk).exists()
