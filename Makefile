@@ -45,6 +45,7 @@ migrate: $(INSTALLED)
 
 seed: migrate
 	$(PY) manage.py seed_demo --seed $(SEED)
+	$(PY) manage.py seed_demo_records --seed $(SEED)
 
 # With DEBUG on (the default) runserver serves the static files itself, so
 # the demo needs no collectstatic; production collects them (see docker/).

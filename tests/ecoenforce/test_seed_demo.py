@@ -82,6 +82,8 @@ def test_one_account_per_role_with_its_scope_and_the_printed_password():
         "legal_reviewer",
         "inspector_sanhe",
         "inspector_bazhou",
+        "inspector_sanhe2",
+        "inspector_bazhou2",
         "reporting_client",
         "monitoring_platform",
     }

@@ -5,7 +5,9 @@ Builds on the regions and industries the migrations seed, and adds:
 - the city enforcement detachment and one brigade per county-level unit;
 - one account per role, created through ``accounts.services.officer_create``
   (the administrator is also a superuser), with printed demo passwords, and
-  API tokens for the reporting client and the monitoring platform;
+  API tokens for the reporting client and the monitoring platform; 三河 and
+  霸州 get a second inspector, so each of those brigades has the two certified
+  officers a case needs;
 - 320 enterprises across the ten counties with valid unified social credit
   codes and permit numbers, industries typical of each county, permit
   categories, performance grades and flags; some are put on the positive list
@@ -228,6 +230,10 @@ ACCOUNTS = (
     DemoAccount("legal_reviewer", "陈静", Role.LEGAL_REVIEWER, "13100000002", DETACHMENT),
     DemoAccount("inspector_sanhe", "张伟", Role.INSPECTOR, "13108200001", brigade_name(SANHE)),
     DemoAccount("inspector_bazhou", "李娜", Role.INSPECTOR, "13108100001", brigade_name(BAZHOU)),
+    # A second certified inspector per brigade: a case and an inspection need two
+    # officers with valid certificates (处罚法 art. 42), and a random draw a pair.
+    DemoAccount("inspector_sanhe2", "孙磊", Role.INSPECTOR, "13108200002", brigade_name(SANHE)),
+    DemoAccount("inspector_bazhou2", "周涛", Role.INSPECTOR, "13108100002", brigade_name(BAZHOU)),
     DemoAccount("reporting_client", "统计报表系统", Role.REPORTING_CLIENT, token=True),
     DemoAccount("monitoring_platform", "在线监控平台", Role.MONITORING_PLATFORM, token=True),
 )
