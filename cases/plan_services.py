@@ -63,6 +63,10 @@ COUNTED_INSPECTIONS = (
     InspectionStatus.COMPLETED,
 )
 MAX_EXCLUSION_DAYS = 3650
+# The draw looks back up to MAX_EXCLUSION_DAYS before the start and a period is
+# measured a year ahead of it: both must stay on the calendar.
+EARLIEST_PLAN_START = date.min + timedelta(days=MAX_EXCLUSION_DAYS)
+LATEST_PLAN_START = date(date.max.year - 1, 12, 31)
 
 
 class PlanNotFound(DomainError):
@@ -228,7 +232,15 @@ def plan_create(
         errors.append(ErrorItem("period_start", "required", "请填写起始日期"))
     if period_end is None:
         errors.append(ErrorItem("period_end", "required", "请填写截止日期"))
-    if period_start is not None and period_end is not None:
+    if period_start is not None and not EARLIEST_PLAN_START <= period_start <= LATEST_PLAN_START:
+        errors.append(
+            ErrorItem(
+                "period_start",
+                "out_of_range",
+                f"起始日期应在 {EARLIEST_PLAN_START} 至 {LATEST_PLAN_START} 之间",
+            )
+        )
+    elif period_start is not None and period_end is not None:
         if period_end < period_start:
             errors.append(ErrorItem("period_end", "period_reversed", "截止日期不能早于起始日期"))
         elif period_end >= _a_year_after(period_start):

@@ -148,6 +148,11 @@ class TestCreate:
             ({"regions": [BAZHOU]}, "regions", "region_out_of_scope"),
             ({"name": "  "}, "name", "required"),
             ({"yearly_cap": 0}, "yearly_cap", "out_of_range"),
+            (
+                {"period_start": date(1, 1, 1), "period_end": date(1, 12, 31)},
+                "period_start",
+                "out_of_range",
+            ),
         ],
     )
     def test_bad_input_is_refused_and_nothing_written(self, approver, fields, field, code):
@@ -626,6 +631,32 @@ class TestAPI:
                 "field": "pools.0.ratio",
                 "code": "ratio_out_of_range",
                 "message": "抽取比例应大于 0 且不超过 100",
+            }
+        ]
+        assert not InspectionPlan.objects.exists()
+
+    # A year after 9999-01-01 is off the calendar; so is 90 days before 0001-01-01.
+    @pytest.mark.parametrize(
+        ("start", "end"), [("9999-01-01", "9999-12-31"), ("0001-01-01", "0001-12-31")]
+    )
+    def test_a_period_at_the_ends_of_the_calendar_is_400(self, api_as, approver, start, end):
+        response = api_as(approver).post(
+            URL,
+            {
+                "name": "计划",
+                "period_start": start,
+                "period_end": end,
+                "regions": [SANHE],
+                "pools": [{"kind": "general", "ratio": "5"}],
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json()["errors"] == [
+            {
+                "field": "period_start",
+                "code": "out_of_range",
+                "message": "起始日期应在 0010-12-30 至 9998-12-31 之间",
             }
         ]
         assert not InspectionPlan.objects.exists()
