@@ -165,9 +165,12 @@ class Loader:
     def base_id(self, table: str) -> int:
         return self.scalar(f"SELECT coalesce(max(id), 0) FROM {table}")
 
-    def step(self, label: str, function) -> None:
+    def step(self, label: str, function, analyze: str | None = None) -> None:
         started = time.monotonic()
         rows = function()
+        if analyze:
+            # Later statements read this table: give the planner its size.
+            self.execute(f"ANALYZE {analyze}")
         seconds = time.monotonic() - started
         self.out.write(f"  {label:<34} {rows:>10,} rows {seconds:8.1f} s", ending="\n")
         self.out.flush()
@@ -195,17 +198,17 @@ class Loader:
         self.step("units", self.units)
         self.step("officers", self.officers)
         self.step("policy cards", self.policy_cards)
-        self.step("enterprises", self.enterprises)
-        self.step("non-site records", self.offsite_records)
+        self.step("enterprises", self.enterprises, "companies_enterprise")
+        self.step("non-site records", self.offsite_records, "cases_offsiterecord")
         self.step("inspections", self.inspections)
-        self.step("inspections from non-site records", self.offsite_inspections)
+        self.step("inspections from non-site records", self.offsite_inspections, "cases_inspection")
         self.step("findings", self.findings)
-        self.step("penalty cases", self.penalty_cases)
+        self.step("penalty cases", self.penalty_cases, "cases_penaltycase")
         self.step("case numbers", self.case_numbers)
         self.step("special measures", self.special_measures)
-        self.step("visits", self.visits)
+        self.step("visits", self.visits, "companies_visit")
         self.step("visit policy cards", self.visit_cards)
-        self.step("symposiums", self.symposiums)
+        self.step("symposiums", self.symposiums, "companies_symposium_enterprises")
         self.step("demands", self.demands)
         self.step("feedback links and feedback", self.feedback)
         self.step("indexes rebuilt", lambda: self.rebuild_indexes(dropped))
@@ -715,12 +718,15 @@ class Loader:
                 number = '冀环罚〔' || s.year || '〕' || s.sequence || '号'
             FROM (
                 SELECT p.id, y.year,
-                       coalesce((SELECT max(number_sequence) FROM cases_penaltycase x
-                                 WHERE x.number_year = y.year), 0)
+                       coalesce(taken.last, 0)
                        + row_number() OVER (PARTITION BY y.year ORDER BY p.filed_on, p.id)
                        AS sequence
-                FROM cases_penaltycase p,
-                     LATERAL (SELECT extract(year FROM p.filed_on)::int AS year) y
+                FROM cases_penaltycase p
+                CROSS JOIN LATERAL (SELECT extract(year FROM p.filed_on)::int AS year) y
+                LEFT JOIN (
+                    SELECT number_year, max(number_sequence) AS last FROM cases_penaltycase
+                    WHERE number_year IS NOT NULL GROUP BY number_year
+                ) taken ON taken.number_year = y.year
                 WHERE p.id > {self.case_floor} AND p.filed_on IS NOT NULL
             ) s
             WHERE c.id = s.id
