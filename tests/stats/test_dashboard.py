@@ -189,3 +189,27 @@ def test_an_approver_reads_but_may_not_start_a_build(snapshot, client):
     assert "重新生成" not in page.content.decode()
     assert build.status_code == 403
     assert not HalfYearSnapshot.objects.exclude(pk=snapshot.pk).exists()
+
+
+def test_a_manager_starts_a_build_and_the_page_polls_its_progress(manager, client):
+    client.force_login(manager)
+
+    response = client.post("/dashboard/build/", PERIOD)
+
+    pending = HalfYearSnapshot.objects.get(year=2024, half=1, status=SnapshotStatus.PENDING)
+    assert response.status_code == 302
+    assert response["Location"] == f"/dashboard/?year=2024&half=1&build={pending.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert f'data-progress-url="/dashboard/builds/{pending.pk}/progress/"' in page
+    assert client.get(f"/dashboard/builds/{pending.pk}/progress/").json()["status"] == "pending"
+
+
+def test_a_county_manager_builds_their_own_region(county_manager, client):
+    client.force_login(county_manager)
+
+    assert client.post("/dashboard/build/", PERIOD).status_code == 403
+    assert client.post("/dashboard/build/", {**PERIOD, "region": BAZHOU}).status_code == 404
+    response = client.post("/dashboard/build/", {**PERIOD, "region": SANHE})
+
+    assert response.status_code == 302
+    assert HalfYearSnapshot.objects.get().scope_region_id == SANHE
