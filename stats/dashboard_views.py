@@ -98,7 +98,7 @@ def cell_url(snapshot, metric_key: str, region: str, ids, *, previous: bool = Fa
     if len(ids) > MAX_IDS_IN_URL:
         query = {"region": region} if region else {}
         if previous:
-            query["period"] = "previous"
+            query["previous"] = "true"
         base = f"/api/v1/stats/half-years/{snapshot.period}/cells/{metric_key}/"
         return f"{base}?{urlencode(query)}" if query else base
     return changelist_url(metric.record_model or metric.model, ids)

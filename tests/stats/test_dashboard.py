@@ -213,3 +213,15 @@ def test_a_county_manager_builds_their_own_region(county_manager, client):
 
     assert response.status_code == 302
     assert HalfYearSnapshot.objects.get().scope_region_id == SANHE
+
+
+def test_a_cell_with_many_records_links_to_the_api_list(monkeypatch, snapshot):
+    from stats import dashboard_views
+
+    monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 1)
+
+    url = dashboard_views.cell_url(snapshot, "penalty_cases", SANHE, [1, 2], previous=True)
+
+    assert url == (
+        "/api/v1/stats/half-years/2024-H1/cells/penalty_cases/?region=131082&previous=true"
+    )
