@@ -94,6 +94,13 @@ FEEDBACK_READER_ROLES = frozenset(
     {Role.APPROVER, Role.ADMINISTRATOR, Role.MANAGER, Role.REPORTING_CLIENT}
 )
 
+# Half-year statistics (stats): who reads the snapshots and who may start a
+# build (stats.api checks these roles on top of the model permissions).
+STATS_READER_ROLES = frozenset(
+    {Role.MANAGER, Role.REPORTING_CLIENT, Role.APPROVER, Role.ADMINISTRATOR}
+)
+STATS_BUILDER_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.INSPECTOR: [
         *_READ_ALL,
@@ -129,7 +136,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "companies.add_positivelistentry",
         "companies.change_positivelistentry",
     ],
-    Role.MANAGER: [*_READ_ALL],
+    Role.MANAGER: [*_READ_ALL, "stats.add_halfyearsnapshot"],
     Role.ADMINISTRATOR: [
         "accounts.*",
         "companies.*",

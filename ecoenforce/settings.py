@@ -219,6 +219,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "cases.choices.CaseStatus",
+        "SnapshotStatusEnum": "stats.models.SnapshotStatus",
         "EnterpriseStatusEnum": "companies.choices.EnterpriseStatus",
         "ImportStatusEnum": "companies.choices.ImportStatus",
         # The ladder's steps are the proposed and the decided one (and a proposal's step).

@@ -22,6 +22,7 @@ from companies.api.views import (
 )
 from ecoenforce.health import healthz
 from stats.api.export_views import HalfYearExportView
+from stats.api.views import HalfYearViewSet
 
 
 class TokenView(ObtainAuthToken):
@@ -43,6 +44,7 @@ router.register("symposiums", SymposiumViewSet, basename="symposium")
 # Apps that keep their own router (cases.api.urls) join the one API root here.
 router.registry.extend(cases_router.registry)
 router.register("cases", PenaltyCaseViewSet, basename="case")
+router.register("stats/half-years", HalfYearViewSet, basename="half-year")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="api-token"),

@@ -12,6 +12,7 @@ import secrets
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from django.utils import timezone
 
 from cases.models import Feedback, FeedbackLink
@@ -174,3 +175,11 @@ def build_city() -> dict:
     feedback(b1, date(2024, 5, 1))
     r.update(s1=s1, s2=s2, b1=b1)
     return r
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """The fixture city makes many officers (each a user with a password); the
+    production hasher's deliberate slowness would dominate the run time.
+    Imported by the stats test modules."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

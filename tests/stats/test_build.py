@@ -19,7 +19,7 @@ from stats.services import build_half_year, snapshot_diff
 from stats.tasks import build_half_year_task, period_for
 from tests.cases.feedback_support import penalty_case
 from tests.conftest import BAZHOU, SANHE
-from tests.stats.city import EXPECTED, build_city
+from tests.stats.city import EXPECTED, _fast_password_hasher, build_city  # noqa: F401
 
 
 @pytest.fixture(scope="session", autouse=True)

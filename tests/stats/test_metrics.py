@@ -9,7 +9,7 @@ import pytest
 
 from stats.metrics import METRICS, REGISTRY, Period, change_of, compile_metric, run_metric
 from tests.conftest import SANHE
-from tests.stats.city import EXPECTED, build_city
+from tests.stats.city import EXPECTED, _fast_password_hasher, build_city  # noqa: F401
 
 API_KEYS = {
     "penalty_cases", "penalty_amount", "cases_filed", "waived_cases", "daily_penalty_cases",
