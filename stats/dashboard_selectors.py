@@ -11,13 +11,12 @@ the records it counted so every number can link to them.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Aggregate, Count, DecimalField, Exists, Max, Min, OuterRef
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -167,38 +166,30 @@ def fine_spread(*, year: int, half: int, codes: Iterable[str] | None) -> list[di
         "case__region_id",
         "case__region__name",
     )
-    aggregates = {
-        "n": Count("case_id", distinct=True),
-        "low": Min("case__fine_amount"),
-        "high": Max("case__fine_amount"),
-    }
-    if connection.vendor == "postgresql":
-        aggregates["median"] = _Median("case__fine_amount")
-    rows = list(base.values(*keys).annotate(**aggregates).order_by(*keys))
-    ids: dict[tuple, list[int]] = defaultdict(list)
-    fines: dict[tuple, list[Decimal]] = defaultdict(list)
-    for code, region, case_id, fine in base.values_list(
-        "violation_type__code", "case__region_id", "case_id", "case__fine_amount"
-    ).distinct():
-        ids[(code, region)].append(case_id)
-        fines[(code, region)].append(fine)
+    rows = (
+        base.values(*keys)
+        .annotate(
+            n=Count("case_id", distinct=True),
+            low=Min("case__fine_amount"),
+            high=Max("case__fine_amount"),
+            median=_Median("case__fine_amount"),
+            case_ids=ArrayAgg("case_id", distinct=True, ordering="case_id"),
+        )
+        .order_by(*keys)
+    )
     result = []
     for row in rows:
-        key = (row["violation_type__code"], row["case__region_id"])
-        median = row.get("median")
-        if median is None:
-            median = statistics.median(fines[key])
         result.append(
             {
-                "code": key[0],
+                "code": row["violation_type__code"],
                 "name": row["violation_type__name"],
-                "region": key[1],
+                "region": row["case__region_id"],
                 "region_name": row["case__region__name"],
                 "count": row["n"],
                 "min": row["low"],
-                "median": Decimal(median).quantize(Decimal("0.01")),
+                "median": Decimal(row["median"]).quantize(Decimal("0.01")),
                 "max": row["high"],
-                "ids": sorted(ids[key]),
+                "ids": row["case_ids"],
             }
         )
     return result
