@@ -130,13 +130,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # 双随机 plans: the approver drafts, draws and publishes them.
         "cases.add_inspectionplan",
         "cases.change_inspectionplan",
+        "stats.read_dashboard",
         "companies.add_enterprise",
         "companies.change_enterprise",
         "companies.add_enterpriseimport",
         "companies.add_positivelistentry",
         "companies.change_positivelistentry",
     ],
-    Role.MANAGER: [*_READ_ALL, "stats.add_halfyearsnapshot"],
+    Role.MANAGER: [*_READ_ALL, "stats.add_halfyearsnapshot", "stats.read_dashboard"],
     Role.ADMINISTRATOR: [
         "accounts.*",
         "companies.*",

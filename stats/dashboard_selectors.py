@@ -173,7 +173,7 @@ def fine_spread(*, year: int, half: int, codes: Iterable[str] | None) -> list[di
             low=Min("case__fine_amount"),
             high=Max("case__fine_amount"),
             median=_Median("case__fine_amount"),
-            case_ids=ArrayAgg("case_id", distinct=True, ordering="case_id"),
+            case_ids=ArrayAgg("case_id", distinct=True, order_by="case_id"),
         )
         .order_by(*keys)
     )

@@ -30,16 +30,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Region
-from accounts.roles import Role
+from accounts.roles import STATS_BUILDER_ROLES
 from accounts.selectors import region_visible, user_roles, visible_region_codes
 from stats import dashboard_selectors as selectors
 from stats.bulletin import bulletin_text, format_change, format_value
 from stats.metrics import Period, change_of, get_metric
 from stats.models import HalfYearSnapshot, SnapshotStatus
-
-DASHBOARD_ROLES = frozenset({Role.MANAGER, Role.APPROVER, Role.ADMINISTRATOR})
-# Who may start a build from the dashboard (the same roles as the API's POST).
-BUILDER_ROLES = frozenset({Role.MANAGER, Role.ADMINISTRATOR})
 
 HEADLINE_METRICS = [
     "penalty_cases",
@@ -61,15 +57,16 @@ MAX_IDS_IN_URL = 200
 def may_read_dashboard(user) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_staff:
         return False
-    if user.is_superuser:
-        return True
-    return bool(user_roles(user) & {role.value for role in DASHBOARD_ROLES})
+    # Managers, approvers and administrators (accounts/roles.py); read from the
+    # user's cached permissions, so the sidebar's link costs no query.
+    return user.has_perm("stats.read_dashboard")
 
 
 def may_build(user) -> bool:
     if not may_read_dashboard(user):
         return False
-    return user.is_superuser or bool(user_roles(user) & {role.value for role in BUILDER_ROLES})
+    builders = {role.value for role in STATS_BUILDER_ROLES}
+    return user.is_superuser or bool(user_roles(user) & builders)
 
 
 def _require_reader(request) -> None:

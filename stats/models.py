@@ -69,6 +69,9 @@ class HalfYearSnapshot(models.Model):
         verbose_name = "半年统计快照"
         verbose_name_plural = "半年统计快照"
         ordering = ["-year", "-half", "-created_at"]
+        # The managers' dashboard; a permission (not a role lookup) so that the
+        # admin sidebar can decide on its link from the permissions it has loaded.
+        permissions = [("read_dashboard", "可查看统计看板")]
         constraints = [
             # One current snapshot per period and scope; the whole city is the
             # NULL scope, hence nulls_distinct=False.
