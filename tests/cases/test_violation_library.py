@@ -109,7 +109,9 @@ class TestSeed:
         assert set(seeded.values_list("category", flat=True)) == set(ViolationCategory.values)
 
     def test_every_seeded_type_is_valid(self):
-        for violation_type in ViolationType.objects.filter(code__in=seed_migration.SEEDED_CODES):
+        seeded = ViolationType.objects.filter(code__in=seed_migration.SEEDED_CODES)
+        assert seeded.count() == len(seed_migration.SEEDED_CODES) >= 12
+        for violation_type in seeded:
             violation_type.full_clean()
 
     def test_waiver_eligibility_marks_record_keeping_not_discharge(self):
