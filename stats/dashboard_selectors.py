@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connection
 from django.db.models import Aggregate, Count, DecimalField, Exists, Max, Min, OuterRef
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -37,7 +38,7 @@ from cases.models import (
     OffsiteRecord,
     PenaltyCase,
 )
-from stats.models import HalfYearSnapshot, SnapshotStatus
+from stats.models import HalfYearSnapshot, SnapshotCell, SnapshotStatus
 
 # "Within 12 months" of an assistance decision: the ladder's own window.
 RECURRENCE_WINDOW = dt.timedelta(days=365)
@@ -322,3 +323,21 @@ def running_build(*, year: int, half: int, region_code: str | None):
         .order_by("-created_at")
         .first()
     )
+
+
+def cell_records_by_status(cell_id: int, *, limit: int) -> dict[str, tuple[int, list[int] | None]]:
+    """The non-site records behind a snapshot cell, counted per status inside
+    the database (a province's cell holds hundreds of thousands of ids):
+    status → (count, the ids when there are at most ``limit``, else None)."""
+    sql = (
+        "SELECT o.status, count(*), (array_agg(o.id ORDER BY o.id))[1:%s] "
+        f'FROM "{OffsiteRecord._meta.db_table}" o JOIN ('
+        f'SELECT unnest(record_ids) AS id FROM "{SnapshotCell._meta.db_table}" WHERE id = %s'
+        ") AS cell ON cell.id = o.id GROUP BY o.status"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit, cell_id])
+        return {
+            status: (count, ids if count <= limit else None)
+            for status, count, ids in cursor.fetchall()
+        }

@@ -21,7 +21,9 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -88,15 +90,39 @@ def changelist_url(model_label: str, ids, **filters) -> str | None:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def cell_url(snapshot, metric_key: str, region: str, ids, *, previous: bool = False) -> str | None:
-    metric = get_metric(metric_key)
+def linked_cells(snapshot):
+    """The snapshot's cells for display, without their id lists: the lists of
+    small cells come along (``small_ids``, ``small_previous_ids``) for
+    changelist links; a large cell links to the API list and its ids stay in
+    the database."""
+    ids_type = ArrayField(BigIntegerField())
+
+    def small(column: str, count: str):
+        return Case(
+            When(**{f"{count}__lte": MAX_IDS_IN_URL}, then=F(column)),
+            default=Value(None, output_field=ids_type),
+            output_field=ids_type,
+        )
+
+    return snapshot.cells.defer("record_ids", "previous_record_ids").annotate(
+        small_ids=small("record_ids", "record_count"),
+        small_previous_ids=small("previous_record_ids", "previous_record_count"),
+    )
+
+
+def cell_url(snapshot, cell, *, previous: bool = False) -> str | None:
+    """The records behind a cell of ``linked_cells``: an admin changelist of
+    its ids, or, for a cell with more ids than a URL carries comfortably, the
+    API's paginated list."""
+    metric = get_metric(cell.metric)
     if metric is None:
         return None
-    if len(ids) > MAX_IDS_IN_URL:
-        query = {"region": region} if region else {}
+    ids = cell.small_previous_ids if previous else cell.small_ids
+    if ids is None:
+        query = {"region": cell.region} if cell.region else {}
         if previous:
             query["previous"] = "true"
-        base = f"/api/v1/stats/half-years/{snapshot.period}/cells/{metric_key}/"
+        base = f"/api/v1/stats/half-years/{snapshot.period}/cells/{cell.metric}/"
         return f"{base}?{urlencode(query)}" if query else base
     return changelist_url(metric.record_model or metric.model, ids)
 
@@ -122,10 +148,8 @@ def _card(snapshot, cell) -> dict:
         else "",
         "arrow": arrow,
         "direction": direction,
-        "url": cell_url(snapshot, cell.metric, cell.region, cell.record_ids),
-        "previous_url": cell_url(
-            snapshot, cell.metric, cell.region, cell.previous_record_ids, previous=True
-        ),
+        "url": cell_url(snapshot, cell),
+        "previous_url": cell_url(snapshot, cell, previous=True),
     }
 
 
@@ -204,7 +228,7 @@ def dashboard(request):
     cell_region = "" if snapshot.scope_region_id else (region or "")
     cells = {
         (cell.metric, cell.region): cell
-        for cell in snapshot.cells.all()
+        for cell in linked_cells(snapshot)
         if codes is None or cell.region in codes or cell.region == cell_region
     }
     cards = [
@@ -266,7 +290,7 @@ def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_reg
             points.append(
                 {
                     "value": int(cell.value or 0) if cell else 0,
-                    "url": cell_url(snapshot, key, code, cell.record_ids) if cell else None,
+                    "url": cell_url(snapshot, cell) if cell else None,
                 }
             )
         by_region["series"].append({"name": metric.label if metric else key, "data": points})
@@ -308,10 +332,12 @@ def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_reg
             {
                 "name": metric.label if metric else key,
                 "value": int(cell.value or 0),
-                "url": cell_url(snapshot, key, cell.region, cell.record_ids),
+                "url": cell_url(snapshot, cell),
             }
         )
-    funnel.extend(_onsite_split(cells.get(("offsite_to_onsite", cell_region))))
+    funnel.extend(
+        _onsite_split(cells.get(("offsite_to_onsite", cell_region)), period, region_filter)
+    )
     return {
         "trend": trend_chart,
         "by_region": by_region,
@@ -320,27 +346,33 @@ def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_reg
     }
 
 
-def _onsite_split(cell) -> list[dict]:
+def _onsite_split(cell, period: Period, region_filter: str) -> list[dict]:
     """The "turned on-site" stage split into inspections and cases, from the
-    cell's own ids (so the two add up to the cell)."""
+    cell's own ids (so the two add up to the cell), counted in the database.
+    A part with few records links to them by id; a larger one to the
+    changelist filtered as the metric is (status, detection date, regions)."""
     if cell is None:
         return []
     from cases.choices import OffsiteStatus
-    from cases.models import OffsiteRecord
 
-    split = {OffsiteStatus.INSPECTION_REQUESTED: [], OffsiteStatus.CASE_OPENED: []}
-    for pk, status in OffsiteRecord.objects.filter(id__in=cell.record_ids).values_list(
-        "id", "status"
-    ):
-        split.setdefault(status, []).append(pk)
-    return [
-        {
-            "name": status.label,
-            "value": len(split[status]),
-            "url": changelist_url("cases.OffsiteRecord", sorted(split[status])),
-        }
-        for status in (OffsiteStatus.INSPECTION_REQUESTED, OffsiteStatus.CASE_OPENED)
-    ]
+    statuses = (OffsiteStatus.INSPECTION_REQUESTED, OffsiteStatus.CASE_OPENED)
+    counts = selectors.cell_records_by_status(cell.pk, limit=MAX_IDS_IN_URL)
+    parts = []
+    for status in statuses:
+        count, ids = counts.get(status, (0, []))
+        if ids is None:
+            filters = {
+                "status": status,
+                "detected_on__gte": period.start,
+                "detected_on__lt": period.end,
+            }
+            if region_filter:
+                filters["region__in"] = region_filter
+            url = changelist_url("cases.OffsiteRecord", None, **filters)
+        else:
+            url = changelist_url("cases.OffsiteRecord", ids)
+        parts.append({"name": status.label, "value": count, "url": url})
+    return parts
 
 
 @staff_member_required

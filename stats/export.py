@@ -71,7 +71,9 @@ def snapshot_xlsx(snapshot, *, region_codes: Iterable[str] | None = None) -> byt
     the city's snapshot); the scope total is then left out unless the caller
     may see the whole scope (``None``).
     """
-    cells = list(snapshot.cells.order_by("metric", "region"))
+    cells = list(
+        snapshot.cells.defer("record_ids", "previous_record_ids").order_by("metric", "region")
+    )
     if region_codes is not None:
         allowed = set(region_codes)
         cells = [cell for cell in cells if cell.region in allowed]

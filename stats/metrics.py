@@ -435,14 +435,16 @@ def compile_metric(
     inner_sql, inner_params = queryset.order_by().values(**columns).query.sql_with_params()
     # The same condition for both periods; the parameters say which.
     in_period = "base.stat_date >= %s AND base.stat_date < %s"
+    # Each row of the inner query is one record of the model; only a record
+    # that is not the row itself (a measure's case, a card's visit) can repeat.
+    distinct = "" if metric.record_field == "pk" else "DISTINCT "
+    ids = f"array_agg({distinct}base.stat_record ORDER BY base.stat_record)"
     sql = (
         "SELECT base.stat_region, GROUPING(base.stat_region) AS is_total, "
         f"{_aggregate(metric, in_period)} AS value, "
         f"{_aggregate(metric, in_period)} AS previous, "
-        f"array_agg(DISTINCT base.stat_record ORDER BY base.stat_record) "
-        f"FILTER (WHERE {in_period}) AS record_ids, "
-        f"array_agg(DISTINCT base.stat_record ORDER BY base.stat_record) "
-        f"FILTER (WHERE {in_period}) AS previous_record_ids "
+        f"{ids} FILTER (WHERE {in_period}) AS record_ids, "
+        f"{ids} FILTER (WHERE {in_period}) AS previous_record_ids "
         f"FROM ({inner_sql}) AS base GROUP BY ROLLUP(base.stat_region)"
     )
     params = [
@@ -457,6 +459,46 @@ def compile_metric(
         *inner_params,
     ]
     return sql, params
+
+
+def compile_cells_insert(
+    metric: Metric,
+    period: Period,
+    region_codes: list[str] | None,
+    *,
+    table: str,
+    snapshot_id: int,
+) -> tuple[str, list]:
+    """The metric's statement as an ``INSERT … SELECT`` into the cells table
+    ``table`` for snapshot ``snapshot_id``: the id lists go from the query
+    straight into their cells without leaving the database. One row per
+    region and one for the total (region ''); records without a region count
+    in the total only. ROLLUP answers the total row even when nothing matched.
+    """
+    select_sql, params = compile_metric(metric, period, region_codes)
+    sql = (
+        f'INSERT INTO "{table}" (snapshot_id, metric, region, value, previous, '
+        "record_ids, previous_record_ids, record_count, previous_record_count) "
+        "SELECT %s, %s, CASE WHEN m.is_total = 1 THEN '' ELSE m.stat_region END, "
+        "m.value, m.previous, "
+        "COALESCE(m.record_ids, '{}'), COALESCE(m.previous_record_ids, '{}'), "
+        "COALESCE(cardinality(m.record_ids), 0), "
+        "COALESCE(cardinality(m.previous_record_ids), 0) "
+        f"FROM ({select_sql}) AS m WHERE m.is_total = 1 OR m.stat_region IS NOT NULL"
+    )
+    return sql, [snapshot_id, metric.key, *params]
+
+
+def insert_cells(
+    metric: Metric, period: Period, region_codes: list[str] | None, *, table: str, snapshot_id: int
+) -> int:
+    """Run ``compile_cells_insert``; answers the number of cells written."""
+    sql, params = compile_cells_insert(
+        metric, period, region_codes, table=table, snapshot_id=snapshot_id
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _decimal(value) -> Decimal | None:

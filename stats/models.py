@@ -121,6 +121,10 @@ class SnapshotCell(models.Model):
     previous_record_ids = ArrayField(
         models.BigIntegerField(), verbose_name="上年同期记录", default=list
     )
+    # The lengths of the two lists, so that a reader can decide how to link a
+    # number (and page through its records) without reading the list itself.
+    record_count = models.PositiveIntegerField("本期记录数", default=0)
+    previous_record_count = models.PositiveIntegerField("上年同期记录数", default=0)
 
     class Meta:
         verbose_name = "统计单元"

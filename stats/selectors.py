@@ -91,6 +91,40 @@ def snapshot_view(*, user, period: Period, region: str | None) -> SnapshotView:
     )
 
 
+class CellIds:
+    """The record ids behind one cell of a snapshot, read a page at a time.
+
+    A paginator asks ``count()`` (the cell's stored count) and then a slice,
+    which the database cuts out of the stored list (``record_ids[a:b]``), so a
+    page of a cell of millions of ids carries only that page to Python."""
+
+    def __init__(self, snapshot: HalfYearSnapshot, *, metric: str, region: str, previous=False):
+        self.cells = snapshot.cells.filter(metric=metric, region=region)
+        self.column = "previous_record_ids" if previous else "record_ids"
+        self.count_column = "previous_record_count" if previous else "record_count"
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.cells.values_list(self.count_column, flat=True).first() or 0
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("CellIds is read in slices")
+        start, stop = max(index.start or 0, 0), index.stop
+        if stop is None:
+            stop = self.count()
+        if stop <= start:
+            return []
+        # ArrayField's slice transform: 0-based, end excluded.
+        page = self.cells.values_list(f"{self.column}__{start}_{stop}", flat=True).first()
+        return list(page or [])
+
+
 def cell_records(*, user, metric: Metric, ids: list[int]):
     """The records behind a cell (ids of one page), within the caller's regions."""
     model = metric.get_record_model()

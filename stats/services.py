@@ -9,16 +9,21 @@ same period a year earlier and stores them as one snapshot. How it stays safe:
   it answers the snapshot being built. The lock belongs to the database
   session, so a worker killed mid-build loses it with its connection and the
   redelivered task can take it at once.
-- **One consistent reading.** All metrics are read in one ``REPEATABLE READ``,
-  read-only transaction, so the numbers agree with each other (the cases
-  counted are the cases whose fines are summed) as of one moment (``as_of``).
-- **The old snapshot stays readable.** The new cells and the switch of
-  ``is_current`` are written in one short transaction at the end; until it
-  commits, readers see the previous snapshot. A failed build leaves its row
-  ``failed`` and the previous snapshot current.
-- **Progress is visible.** The read transaction writes nothing; progress
-  (per metric) goes through a second database connection in autocommit, so
-  another session sees it while the build runs.
+- **One consistent reading, kept in the database.** All metrics are computed
+  in one ``REPEATABLE READ`` transaction, so the numbers agree with each other
+  (the cases counted are the cases whose fines are summed) as of one moment
+  (``as_of``). Each metric's statement is an ``INSERT … SELECT`` into the
+  cells: the id lists behind the numbers (millions of ids at province size)
+  never travel to the worker, which keeps its memory flat.
+- **The old snapshot stays readable.** Readers read only the current
+  snapshot; the new one's cells are invisible until they are all committed,
+  and the switch of ``is_current`` is one short transaction at the end. A
+  failed build leaves its row ``failed`` (its cells rolled back) and the
+  previous snapshot current; a worker killed between the two transactions
+  leaves a ``building`` row whose cells the redelivered task throws away.
+- **Progress is visible.** Progress (per metric) goes through a second
+  database connection in autocommit, so another session sees it while the
+  build's transaction is still open.
 - **Rebuilds explain themselves.** The replaced snapshot is kept (not
   current), and ``snapshot_diff`` names the record ids that entered or left
   each cell. Older replaced snapshots of the same period are pruned.
@@ -35,7 +40,7 @@ from django.utils import timezone
 
 from accounts.models import Region
 from ecoenforce.errors import ConflictError, DomainError
-from stats.metrics import DEFINITION_VERSION, METRICS, Period, run_metric
+from stats.metrics import DEFINITION_VERSION, METRICS, Period, insert_cells
 from stats.models import HalfYearSnapshot, SnapshotCell, SnapshotStatus
 
 logger = logging.getLogger(__name__)
@@ -122,21 +127,21 @@ class _Progress:
             self.connection.close()
 
 
-def _compute(period: Period, codes: list[str] | None, progress: _Progress):
-    """Every metric in one consistent reading: ``(as_of, [(metric, CellResult)])``."""
-    results = []
+def _compute(snapshot: HalfYearSnapshot, period: Period, codes: list[str] | None, progress):
+    """Write every metric's cells in one consistent reading; answers ``as_of``."""
+    table = SnapshotCell._meta.db_table
     outermost = not connection.in_atomic_block
     with transaction.atomic():
         with connection.cursor() as cursor:
             if outermost:
                 # Must be the first statement of the transaction.
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT now()")
             as_of = cursor.fetchone()[0]
         for index, metric in enumerate(METRICS, start=1):
-            results.extend((metric, cell) for cell in run_metric(metric, period, codes))
+            insert_cells(metric, period, codes, table=table, snapshot_id=snapshot.pk)
             progress.set(int(95 * index / len(METRICS)))
-    return as_of, results
+    return as_of
 
 
 def build_half_year(
@@ -192,26 +197,14 @@ def _build_locked(period: Period, region: Region | None, actor) -> HalfYearSnaps
         snapshot.built_by = actor
     snapshot.save()
 
+    # Cells of a taken-over row, written before its worker died.
+    SnapshotCell.objects.filter(snapshot=snapshot).delete()
+
     codes = scope_region_codes(region)
     progress = _Progress(snapshot.pk, separate=not connection.in_atomic_block)
     try:
-        as_of, results = _compute(period, codes, progress)
+        as_of = _compute(snapshot, period, codes, progress)
         with transaction.atomic():
-            SnapshotCell.objects.bulk_create(
-                [
-                    SnapshotCell(
-                        snapshot=snapshot,
-                        metric=metric.key,
-                        region=cell.region,
-                        value=cell.value,
-                        previous=cell.previous,
-                        record_ids=cell.record_ids,
-                        previous_record_ids=cell.previous_record_ids,
-                    )
-                    for metric, cell in results
-                ],
-                batch_size=500,
-            )
             _period_snapshots(period, region).filter(is_current=True).update(
                 is_current=False, updated_at=timezone.now()
             )
@@ -289,44 +282,76 @@ def check_broker() -> None:
         )
 
 
-def snapshot_diff(old: HalfYearSnapshot, new: HalfYearSnapshot) -> list[dict]:
+# How many ids of each list of a change the diff names; the counts are whole.
+DIFF_ID_LIMIT = 1000
+
+_DIFF_SQL = """
+WITH new AS (SELECT * FROM {cells} WHERE snapshot_id = %(new)s AND {region}),
+     old AS (SELECT * FROM {cells} WHERE snapshot_id = %(old)s AND {region}),
+     pairs AS (
+       SELECT COALESCE(new.metric, old.metric) AS metric,
+              COALESCE(new.region, old.region) AS region,
+              old.value AS value_before, new.value AS value_after,
+              old.previous AS previous_before, new.previous AS previous_after,
+              COALESCE(new.record_ids, '{{}}') AS ids_after,
+              COALESCE(old.record_ids, '{{}}') AS ids_before,
+              COALESCE(new.previous_record_ids, '{{}}') AS previous_ids_after,
+              COALESCE(old.previous_record_ids, '{{}}') AS previous_ids_before
+         FROM new FULL JOIN old ON new.metric = old.metric AND new.region = old.region
+        WHERE old.value IS DISTINCT FROM new.value
+           OR old.previous IS DISTINCT FROM new.previous
+           OR old.record_ids IS DISTINCT FROM new.record_ids
+           OR old.previous_record_ids IS DISTINCT FROM new.previous_record_ids
+     )
+SELECT metric, region, value_before, value_after, previous_before, previous_after,
+       entered[1:%(limit)s], cardinality(entered),
+       "left"[1:%(limit)s], cardinality("left"),
+       previous_entered[1:%(limit)s], cardinality(previous_entered),
+       previous_left[1:%(limit)s], cardinality(previous_left)
+  FROM pairs, LATERAL (SELECT
+       ARRAY(SELECT unnest(ids_after) EXCEPT SELECT unnest(ids_before) ORDER BY 1) AS entered,
+       ARRAY(SELECT unnest(ids_before) EXCEPT SELECT unnest(ids_after) ORDER BY 1) AS "left",
+       ARRAY(SELECT unnest(previous_ids_after) EXCEPT SELECT unnest(previous_ids_before)
+             ORDER BY 1) AS previous_entered,
+       ARRAY(SELECT unnest(previous_ids_before) EXCEPT SELECT unnest(previous_ids_after)
+             ORDER BY 1) AS previous_left) AS d
+"""
+
+_DIFF_VALUES = (
+    "metric",
+    "region",
+    "value_before",
+    "value_after",
+    "previous_before",
+    "previous_after",
+)
+_DIFF_LISTS = ("entered", "left", "previous_entered", "previous_left")
+
+
+def snapshot_diff(
+    old: HalfYearSnapshot, new: HalfYearSnapshot, *, region: str | None = None
+) -> list[dict]:
     """What changed between two snapshots of a period, cell by cell: the
     values and the record ids that entered or left, for the period and for the
-    same period a year earlier. Cells without a difference are left out."""
+    same period a year earlier (at most ``DIFF_ID_LIMIT`` ids of each list,
+    with the whole count beside it). Cells without a difference are left out;
+    ``region`` ('' for the scope's total) keeps only that region's cells.
 
-    def cells(snapshot):
-        return {
-            (metric, region): (value, previous, set(ids), set(previous_ids))
-            for metric, region, value, previous, ids, previous_ids in snapshot.cells.values_list(
-                "metric", "region", "value", "previous", "record_ids", "previous_record_ids"
-            )
-        }
-
-    before, after = cells(old), cells(new)
-    empty = (None, None, set(), set())
+    One statement: the id lists are compared inside the database."""
+    params = {"new": new.pk, "old": old.pk, "limit": DIFF_ID_LIMIT}
+    where = "TRUE"
+    if region is not None:
+        where, params["region"] = "region = %(region)s", region
+    sql = _DIFF_SQL.format(cells=f'"{SnapshotCell._meta.db_table}"', region=where)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     order = {metric.key: index for index, metric in enumerate(METRICS)}
     changes = []
-    for metric, region in sorted(
-        before.keys() | after.keys(), key=lambda item: (order.get(item[0], 999), item[1])
-    ):
-        old_value, old_previous, old_ids, old_previous_ids = before.get((metric, region), empty)
-        new_value, new_previous, new_ids, new_previous_ids = after.get((metric, region), empty)
-        entry = {
-            "metric": metric,
-            "region": region,
-            "value_before": old_value,
-            "value_after": new_value,
-            "previous_before": old_previous,
-            "previous_after": new_previous,
-            "entered": sorted(new_ids - old_ids),
-            "left": sorted(old_ids - new_ids),
-            "previous_entered": sorted(new_previous_ids - old_previous_ids),
-            "previous_left": sorted(old_previous_ids - new_previous_ids),
-        }
-        if (
-            old_value != new_value
-            or old_previous != new_previous
-            or any(entry[key] for key in ("entered", "left", "previous_entered", "previous_left"))
-        ):
-            changes.append(entry)
+    for row in sorted(rows, key=lambda r: (order.get(r[0], 999), r[1])):
+        entry = dict(zip(_DIFF_VALUES, row[:6], strict=True))
+        for index, name in enumerate(_DIFF_LISTS):
+            entry[name] = row[6 + 2 * index] or []
+            entry[f"{name}_count"] = row[7 + 2 * index] or 0
+        changes.append(entry)
     return changes

@@ -121,10 +121,18 @@ class ChangeSerializer(serializers.Serializer):
     value_after = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
     previous_before = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
     previous_after = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
-    entered = serializers.ListField(child=serializers.IntegerField())
-    left = serializers.ListField(child=serializers.IntegerField())
+    entered = serializers.ListField(
+        child=serializers.IntegerField(), help_text="本期新计入的记录 id（最多 1000 个）"
+    )
+    entered_count = serializers.IntegerField(help_text="本期新计入的记录数")
+    left = serializers.ListField(
+        child=serializers.IntegerField(), help_text="本期不再计入的记录 id（最多 1000 个）"
+    )
+    left_count = serializers.IntegerField()
     previous_entered = serializers.ListField(child=serializers.IntegerField())
+    previous_entered_count = serializers.IntegerField()
     previous_left = serializers.ListField(child=serializers.IntegerField())
+    previous_left_count = serializers.IntegerField()
 
 
 class ChangesSerializer(serializers.Serializer):

@@ -184,16 +184,12 @@ class HalfYearViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         view = self._view(request, period)
         if view.current is None:
             raise Http404
-        column = (
-            "previous_record_ids"
-            if request.query_params.get("previous") in ("1", "true")
-            else "record_ids"
+        ids = selectors.CellIds(
+            view.current,
+            metric=metric,
+            region=view.cell_region,
+            previous=request.query_params.get("previous") in ("1", "true"),
         )
-        ids = (
-            view.current.cells.filter(metric=metric, region=view.cell_region)
-            .values_list(column, flat=True)
-            .first()
-        ) or []
         paginator = Pagination()
         page = paginator.paginate_queryset(ids, request, view=self)
         records = selectors.cell_records(user=request.user, metric=definition, ids=page)
@@ -207,9 +203,9 @@ class HalfYearViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if current is None:
             raise Http404
         before = selectors.replaced_snapshot(current)
-        changes = snapshot_diff(before, current) if before is not None else []
-        if scope_roots(request.user) is not None:
-            changes = [c for c in changes if c["region"] == view.cell_region]
+        # County users read their own cells only.
+        region = view.cell_region if scope_roots(request.user) is not None else None
+        changes = snapshot_diff(before, current, region=region) if before is not None else []
         return Response(
             {
                 "before": before.pk if before else None,

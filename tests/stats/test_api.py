@@ -157,10 +157,10 @@ def test_the_cells_list_reads_a_fixed_number_of_queries(
     url = f"{DETAIL}cells/penalty_cases/"
     client.get(url)
     # 1 the user's role groups, 2 the officer's regions, 3 the snapshots,
-    # 4 the cell's ids, 5 the page of records with their enterprise; the
-    # count does not grow with the page size.
+    # 4 the cell's count, 5 the page's slice of its ids, 6 the page of records
+    # with their enterprise; the count does not grow with the page size.
     for size in (1, 3):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):
             assert client.get(url, {"page_size": size}).status_code == 200
 
 
@@ -194,3 +194,31 @@ def test_503_when_the_broker_is_down(api_as, manager):
     assert response.status_code == 503
     assert response.json()["errors"][0]["message"].startswith("任务队列")
     assert not HalfYearSnapshot.objects.exists()
+
+
+def test_a_page_of_a_large_cell_reads_only_that_slice_of_its_ids(city):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stats.models import HalfYearSnapshot, SnapshotCell
+    from stats.selectors import CellIds
+
+    snapshot = HalfYearSnapshot.objects.get(is_current=True, scope_region=None)
+    SnapshotCell.objects.create(
+        snapshot=snapshot,
+        metric="offsite_records",
+        region="131099",
+        value=100_000,
+        previous=0,
+        record_ids=list(range(1, 100_001)),
+        record_count=100_000,
+    )
+    ids = CellIds(snapshot, metric="offsite_records", region="131099")
+    with CaptureQueriesContext(connection) as queries:
+        assert ids.count() == 100_000 and len(ids) == 100_000
+        assert ids[50:55] == [51, 52, 53, 54, 55]
+        assert ids[99_998:100_005] == [99_999, 100_000]
+        assert ids[7:7] == []
+    # The database cuts the slice (1-based, inclusive); the list never travels whole.
+    assert any("[51:55]" in q["sql"] for q in queries.captured_queries)
+    assert CellIds(snapshot, metric="offsite_records", region="131099", previous=True).count() == 0

@@ -136,10 +136,10 @@ def test_a_failed_build_leaves_the_old_snapshot_current_and_progress_is_visible(
     build_city()
     old = build_half_year(year=2024, half=1)
     seen = {}
-    real = services.run_metric
+    real = services.insert_cells
     calls = []
 
-    def failing(metric, period, codes):
+    def failing(metric, period, codes, **target):
         calls.append(metric.key)
         if len(calls) == 12:
             # What another session sees in the middle of the build.
@@ -154,9 +154,9 @@ def test_a_failed_build_leaves_the_old_snapshot_current_and_progress_is_visible(
             finally:
                 other.close()
             raise RuntimeError("worker lost its database")
-        return real(metric, period, codes)
+        return real(metric, period, codes, **target)
 
-    monkeypatch.setattr(services, "run_metric", failing)
+    monkeypatch.setattr(services, "insert_cells", failing)
     with pytest.raises(RuntimeError):
         build_half_year(year=2024, half=1)
     (old_row, new_row) = seen["rows"]
@@ -168,7 +168,7 @@ def test_a_failed_build_leaves_the_old_snapshot_current_and_progress_is_visible(
     assert (failed.status, failed.is_current) == ("failed", False)
     assert "worker lost" in failed.error and not failed.cells.exists()
     # The redelivered task completes it.
-    monkeypatch.setattr(services, "run_metric", real)
+    monkeypatch.setattr(services, "insert_cells", real)
     again = build_half_year(year=2024, half=1)
     assert again.is_current and again.status == SnapshotStatus.READY
 
@@ -176,13 +176,13 @@ def test_a_failed_build_leaves_the_old_snapshot_current_and_progress_is_visible(
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_builds_of_one_period_at_once_give_one_snapshot(monkeypatch):
     build_city()
-    real = services.run_metric
+    real = services.insert_cells
 
-    def slow(metric, period, codes):
+    def slow(metric, period, codes, **target):
         threading.Event().wait(0.02)
-        return real(metric, period, codes)
+        return real(metric, period, codes, **target)
 
-    monkeypatch.setattr(services, "run_metric", slow)
+    monkeypatch.setattr(services, "insert_cells", slow)
     barrier = threading.Barrier(2)
     outcomes: list = [None, None]
 

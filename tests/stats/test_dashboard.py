@@ -58,7 +58,15 @@ def snapshot(cases):
         ("penalty_amount", BAZHOU, Decimal("30000"), 0, [bazhou.pk]),
     ]
     SnapshotCell.objects.bulk_create(
-        SnapshotCell(snapshot=snapshot, metric=m, region=r, value=v, previous=p, record_ids=ids)
+        SnapshotCell(
+            snapshot=snapshot,
+            metric=m,
+            region=r,
+            value=v,
+            previous=p,
+            record_ids=ids,
+            record_count=len(ids),
+        )
         for m, r, v, p, ids in rows
     )
     return snapshot
@@ -215,13 +223,34 @@ def test_a_county_manager_builds_their_own_region(county_manager, client):
     assert HalfYearSnapshot.objects.get().scope_region_id == SANHE
 
 
-def test_a_cell_with_many_records_links_to_the_api_list(monkeypatch, snapshot):
+def test_a_cell_with_many_records_links_to_the_api_list(monkeypatch, snapshot, cases):
     from stats import dashboard_views
 
     monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 1)
+    cells = {(c.metric, c.region): c for c in dashboard_views.linked_cells(snapshot)}
 
-    url = dashboard_views.cell_url(snapshot, "penalty_cases", SANHE, [1, 2], previous=True)
-
-    assert url == (
-        "/api/v1/stats/half-years/2024-H1/cells/penalty_cases/?region=131082&previous=true"
+    # Two records: more than a URL may carry here, so the API list.
+    assert dashboard_views.cell_url(snapshot, cells[("penalty_cases", "")]) == (
+        "/api/v1/stats/half-years/2024-H1/cells/penalty_cases/"
     )
+    # One record (and none last year): the admin list of exactly that record.
+    sanhe, _ = cases
+    assert dashboard_views.cell_url(snapshot, cells[("penalty_cases", SANHE)]).endswith(
+        f"?id__in={sanhe.pk}"
+    )
+    assert dashboard_views.cell_url(
+        snapshot, cells[("penalty_cases", SANHE)], previous=True
+    ).endswith("?id__in=0")
+
+
+def test_the_dashboard_does_not_read_the_id_lists_of_large_cells(monkeypatch, snapshot):
+    from stats import dashboard_views
+
+    monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 1)
+    cell = next(
+        c
+        for c in dashboard_views.linked_cells(snapshot)
+        if (c.metric, c.region) == ("penalty_cases", "")
+    )
+    assert cell.small_ids is None
+    assert "record_ids" in cell.get_deferred_fields()
