@@ -92,9 +92,59 @@ def test_a_rebuild_after_a_late_record_replaces_the_snapshot_and_names_the_recor
         for region in ("", BAZHOU):
             assert changes[(key, region)]["entered"] == [late.pk], key
             assert changes[(key, region)]["left"] == []
+    assert changes[("penalty_cases", "")]["entered_count"] == 1
+    assert changes[("penalty_cases", "")]["left_count"] == 0
     assert changes[("penalty_amount", "")]["value_before"] == Decimal("180000.50")
     assert changes[("penalty_amount", "")]["value_after"] == Decimal("200000.50")
     assert ("visits", "") not in changes and ("penalty_cases", SANHE) not in changes
+
+
+@pytest.mark.django_db
+def test_the_diff_names_at_most_its_limit_of_ids_with_the_whole_count(monkeypatch):
+    city = build_city()
+    first = build_half_year(year=2024, half=1)
+    late = [
+        penalty_case(
+            city["b1"],
+            discovered=date(2024, 2, 1),
+            filed=date(2024, 2, day),
+            decided=date(2024, 3, day),
+            fine=Decimal("1000.00"),
+        )
+        for day in (5, 6, 7)
+    ]
+    second = build_half_year(year=2024, half=1)
+    monkeypatch.setattr(services, "DIFF_ID_LIMIT", 2)
+
+    changes = {(c["metric"], c["region"]): c for c in snapshot_diff(first, second)}
+
+    change = changes[("penalty_cases", BAZHOU)]
+    assert change["entered"] == sorted(case.pk for case in late)[:2]
+    assert change["entered_count"] == 3
+    # One region's cells only.
+    county = snapshot_diff(first, second, region=BAZHOU)
+    assert county and {c["region"] for c in county} == {BAZHOU}
+    assert snapshot_diff(first, second, region=SANHE) == []
+
+
+@pytest.mark.django_db
+def test_the_id_lists_never_leave_the_database():
+    """Each metric's ids go from its query straight into the cells: the build
+    reads no id list back (what used to cost a province-size worker a gigabyte)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    build_city()
+    with CaptureQueriesContext(connection) as queries:
+        snapshot = build_half_year(year=2024, half=1)
+    aggregating = [q["sql"] for q in queries.captured_queries if "array_agg" in q["sql"]]
+    assert len(aggregating) == len(METRICS)
+    assert all(sql.lstrip().upper().startswith("INSERT INTO") for sql in aggregating)
+    # The stored counts are the lists' lengths.
+    for ids, count, previous_ids, previous_count in snapshot.cells.values_list(
+        "record_ids", "record_count", "previous_record_ids", "previous_record_count"
+    ):
+        assert (len(ids), len(previous_ids)) == (count, previous_count)
 
 
 @pytest.mark.django_db
@@ -113,11 +163,14 @@ def test_a_killed_workers_leftover_is_taken_over():
     leftover = HalfYearSnapshot.objects.create(
         year=2024, half=1, status="building", progress=40, definition_version=1
     )
+    # Cells its worker wrote before it died between writing them and the switch.
+    leftover.cells.create(metric="penalty_cases", region="", value=99, record_ids=[1, 2, 3])
     snapshot = build_half_year(year=2024, half=1)
     assert snapshot.pk == leftover.pk
     snapshot.refresh_from_db()
     assert (snapshot.status, snapshot.progress, snapshot.is_current) == ("ready", 100, True)
     assert HalfYearSnapshot.objects.filter(year=2024, half=1).count() == 1
+    assert cell_values(snapshot)["penalty_cases"] == (Decimal(3), Decimal(1))
 
 
 @pytest.mark.django_db

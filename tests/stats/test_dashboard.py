@@ -254,3 +254,46 @@ def test_the_dashboard_does_not_read_the_id_lists_of_large_cells(monkeypatch, sn
     )
     assert cell.small_ids is None
     assert "record_ids" in cell.get_deferred_fields()
+
+
+@pytest.fixture
+def built_city():
+    from stats.services import build_half_year
+    from tests.stats.city import build_city
+
+    records = build_city()
+    build_half_year(year=2024, half=1)
+    return records
+
+
+def _funnel(client, **query) -> dict:
+    response = client.get(URL, {**PERIOD, **query})
+    assert response.status_code == 200
+    return {stage["name"]: stage for stage in response.context["charts"]["funnel"]}
+
+
+def test_the_funnel_splits_the_onsite_stage_by_the_cells_own_records(built_city, manager, client):
+    client.force_login(manager)
+
+    funnel = _funnel(client)
+
+    # Fixture city, 2024-H1: one record turned into an inspection (三河), one into a case (霸州).
+    assert funnel["转现场检查"]["value"] == 1 and funnel["转立案查处"]["value"] == 1
+    response = client.get(funnel["转现场检查"]["url"])
+    assert response.status_code == 200 and response.context["cl"].result_count == 1
+    assert "id__in=" in funnel["转立案查处"]["url"]
+    county = _funnel(client, region=SANHE)
+    assert county["转现场检查"]["value"] == 1 and county["转立案查处"]["value"] == 0
+
+
+def test_a_large_funnel_stage_links_to_the_filtered_list(monkeypatch, built_city, manager, client):
+    from stats import dashboard_views
+
+    monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 0)
+    client.force_login(manager)
+
+    url = _funnel(client, region=BAZHOU)["转立案查处"]["url"]
+
+    assert "id__in" not in url and "status=case_opened" in url and "region__in" in url
+    response = client.get(url)
+    assert response.status_code == 200 and response.context["cl"].result_count == 1
