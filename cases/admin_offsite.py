@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import ChoicesDropdownFilter, RangeDateFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeDateFilter
 from unfold.decorators import display
 from unfold.widgets import UnfoldAdminRadioSelectWidget, UnfoldAdminSelect2MultipleWidget
 
@@ -39,7 +39,7 @@ from cases.admin_pages import (
     run_service_form,
 )
 from cases.choices import DismissalReason, OffsiteStatus
-from cases.models import OffsiteRecord
+from cases.models import Finding, OffsiteRecord
 from companies.admin import RegionFilter
 
 S = OffsiteStatus
@@ -119,6 +119,26 @@ class TriageForm(forms.Form):
         return arguments
 
 
+class InspectionFoundFilter(DropdownFilter):
+    """Whether an on-site inspection made from the record found a problem: the
+    test of "no evidence, no inspection" (无据不查), and the filter behind the
+    dashboard's conversion figures."""
+
+    title = "转现场检查后"
+    parameter_name = "inspection_found"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "发现问题"), ("no", "未发现问题")]
+
+    def queryset(self, request, queryset):
+        found = Exists(Finding.objects.filter(inspection__offsite_record=OuterRef("pk")))
+        if self.value() == "yes":
+            return queryset.filter(found)
+        if self.value() == "no":
+            return queryset.filter(~found)
+        return queryset
+
+
 @admin.register(OffsiteRecord)
 class OffsiteRecordAdmin(
     RecordPageMixin, EnterpriseSearchMixin, ReadOnlyAdminMixin, RegionScopedAdminMixin, ModelAdmin
@@ -149,6 +169,7 @@ class OffsiteRecordAdmin(
         ("status", ChoicesDropdownFilter),
         RegionFilter,
         ("detected_on", RangeDateFilter),
+        InspectionFoundFilter,
     ]
     list_filter_submit = True
     show_facets = admin.ShowFacets.NEVER

@@ -249,6 +249,7 @@ def dashboard(request):
         conversion=_linked_counts(
             selectors.offsite_conversion(year=period.year, half=period.half, codes=codes),
             "cases.OffsiteRecord",
+            _conversion_filters(period, region_filter),
         ),
         recurrence=_linked_counts(
             selectors.recurrence_after_assistance(year=period.year, half=period.half, codes=codes),
@@ -263,17 +264,47 @@ def _export_url(period: Period, region: str | None) -> str:
     return f"{url}?{urlencode({'region': region})}" if region else url
 
 
+def records_url(model_label: str, ids, **filters) -> str | None:
+    """The admin list of ``ids`` when they fit in a URL; else the admin list
+    filtered to the same definition (``filters``: the same lookups the
+    selector used), so a province-size number still opens its records."""
+    if len(ids) <= MAX_IDS_IN_URL or not filters:
+        return changelist_url(model_label, ids)
+    return changelist_url(model_label, None, **filters)
+
+
+def _in_scope(filters: dict, region_filter: str) -> dict:
+    return {**filters, "region__in": region_filter} if region_filter else filters
+
+
 def _with_links(rows: list[dict], model_label: str) -> list[dict]:
     for row in rows:
         row["url"] = changelist_url(model_label, row["ids"])
     return rows
 
 
-def _linked_counts(result: dict, model_label: str) -> dict:
+def _linked_counts(result: dict, model_label: str, filters: dict | None = None) -> dict:
+    """Counts with the URL of their records; ``filters[key]`` says how to
+    list them when there are too many ids for a URL."""
     for key, item in result.items():
         if isinstance(item, selectors.Counted):
-            result[key] = {"value": item.value, "url": changelist_url(model_label, item.ids)}
+            url = records_url(model_label, item.ids, **(filters or {}).get(key, {}))
+            result[key] = {"value": item.value, "url": url}
     return result
+
+
+def _conversion_filters(period: Period, region_filter: str) -> dict:
+    """``offsite_conversion``'s definition as changelist lookups."""
+    start, end = selectors.half_bounds(period.year, period.half)
+    turned = _in_scope(
+        {
+            "status": "inspection_requested",
+            "detected_on__gte": start,
+            "detected_on__lte": end,
+        },
+        region_filter,
+    )
+    return {"turned": turned, "found": {**turned, "inspection_found": "yes"}}
 
 
 def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_region: str) -> dict:
@@ -313,11 +344,23 @@ def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_reg
             trend_chart["series"].append({"name": f"{labels[key]}（{year}年）", "data": data})
 
     categories = selectors.cases_by_category(year=period.year, half=period.half, codes=codes)
+    start, end = selectors.half_bounds(period.year, period.half)
     category_chart = [
         {
             "name": row["label"],
             "value": row["value"],
-            "url": changelist_url("cases.PenaltyCase", row["ids"]),
+            "url": records_url(
+                "cases.PenaltyCase",
+                row["ids"],
+                **_in_scope(
+                    {
+                        "violation_category": row["category"],
+                        "decided_on__gte": start,
+                        "decided_on__lte": end,
+                    },
+                    region_filter,
+                ),
+            ),
         }
         for row in categories
     ]
@@ -366,9 +409,7 @@ def _onsite_split(cell, period: Period, region_filter: str) -> list[dict]:
                 "detected_on__gte": period.start,
                 "detected_on__lt": period.end,
             }
-            if region_filter:
-                filters["region__in"] = region_filter
-            url = changelist_url("cases.OffsiteRecord", None, **filters)
+            url = changelist_url("cases.OffsiteRecord", None, **_in_scope(filters, region_filter))
         else:
             url = changelist_url("cases.OffsiteRecord", ids)
         parts.append({"name": status.label, "value": count, "url": url})

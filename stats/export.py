@@ -99,6 +99,7 @@ def snapshot_xlsx(snapshot, *, region_codes: Iterable[str] | None = None) -> byt
         header.alignment = Alignment(horizontal="center", vertical="center")
     sheet.freeze_panes = "A2"
 
+    row = 1  # the header; counted here, as openpyxl's max_row scans every row
     for key in _metric_order(by_metric):
         metric = get_metric(key)
         label = metric.label if metric else key
@@ -121,7 +122,7 @@ def snapshot_xlsx(snapshot, *, region_codes: Iterable[str] | None = None) -> byt
                     _number(pct),
                 ]
             )
-            row = sheet.max_row
+            row += 1
             number_format = _number_format(unit, kind)
             for column in (6, 7, 8):
                 sheet.cell(row=row, column=column).number_format = number_format

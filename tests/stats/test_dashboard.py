@@ -297,3 +297,40 @@ def test_a_large_funnel_stage_links_to_the_filtered_list(monkeypatch, built_city
     assert "id__in" not in url and "status=case_opened" in url and "region__in" in url
     response = client.get(url)
     assert response.status_code == 200 and response.context["cl"].result_count == 1
+
+
+def test_numbers_with_too_many_ids_for_a_url_link_to_the_same_records_by_filter(
+    monkeypatch, snapshot, cases, manager, client
+):
+    """Categories and the conversion figures of a province run to thousands of
+    records: their links then filter the admin list by the selector's own
+    definition, and the list holds exactly the number's records."""
+    from stats import dashboard_views
+    from tests.cases.feedback_support import finding, inspection, offsite
+
+    enterprise = EnterpriseFactory(region_id=SANHE)
+    found = offsite(enterprise, date(2024, 2, 1), 1, status="inspection_requested")
+    clean = offsite(enterprise, date(2024, 2, 2), 2, status="inspection_requested")
+    offsite(enterprise, date(2024, 2, 3), 3, status="dismissed")
+    offsite(EnterpriseFactory(region_id=BAZHOU), date(2024, 2, 4), 4, status="inspection_requested")
+    finding(inspection(enterprise, date(2024, 2, 5), trigger="offsite", offsite_record=found))
+    inspection(enterprise, date(2024, 2, 6), trigger="offsite", offsite_record=clean)
+    monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 0)
+    client.force_login(manager)
+
+    def listed(url: str) -> int:
+        assert "id__in" not in url
+        response = client.get(url)
+        assert response.status_code == 200
+        return response.context["cl"].result_count
+
+    context = client.get(URL, {**PERIOD, "region": SANHE}).context
+    conversion = context["conversion"]
+    assert (conversion["turned"]["value"], conversion["found"]["value"]) == (2, 1)
+    assert listed(conversion["turned"]["url"]) == 2
+    assert listed(conversion["found"]["url"]) == 1
+    (category,) = context["charts"]["categories"]
+    assert category["value"] == 1 and listed(category["url"]) == 1
+    city = client.get(URL, PERIOD).context
+    assert listed(city["conversion"]["turned"]["url"]) == 3
+    assert listed(city["charts"]["categories"][0]["url"]) == 2
