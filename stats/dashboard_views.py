@@ -4,7 +4,7 @@ KPI cards with last year's value and the change, charts (monthly trend, by
 region, by violation category, the non-site funnel) and consistency tables.
 Every number links to the records behind it: the cell's ids as an admin
 changelist filtered by ``?id__in=``, or, for a cell with more ids than a URL
-carries comfortably, the API's cells endpoint.
+carries comfortably, the dashboard's own paginated list of the cell.
 
 Colours follow the convention of Chinese statistical reporting (红涨绿跌):
 an increase is ▲ in red, a decrease ▼ in green, whatever the metric; the
@@ -23,6 +23,7 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import BigIntegerField, Case, F, Value, When
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -34,7 +35,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Region
 from accounts.roles import STATS_BUILDER_ROLES
 from accounts.selectors import region_visible, user_roles, visible_region_codes
+from ecoenforce.errors import DomainError
 from stats import dashboard_selectors as selectors
+from stats import selectors as cell_selectors
 from stats.bulletin import bulletin_text, format_change, format_value
 from stats.metrics import Period, change_of, get_metric
 from stats.models import HalfYearSnapshot, SnapshotStatus
@@ -113,16 +116,21 @@ def linked_cells(snapshot):
 def cell_url(snapshot, cell, *, previous: bool = False) -> str | None:
     """The records behind a cell of ``linked_cells``: an admin changelist of
     its ids, or, for a cell with more ids than a URL carries comfortably, the
-    API's paginated list."""
+    dashboard's paginated list of the cell (``dashboard_records``)."""
     metric = get_metric(cell.metric)
     if metric is None:
         return None
     ids = cell.small_previous_ids if previous else cell.small_ids
     if ids is None:
-        query = {"region": cell.region} if cell.region else {}
+        # The region names the cell for the reader: a county snapshot's total
+        # is its own region's number.
+        region = cell.region or snapshot.scope_region_id
+        query = {"region": region} if region else {}
         if previous:
-            query["previous"] = "true"
-        base = f"/api/v1/stats/half-years/{snapshot.period}/cells/{cell.metric}/"
+            query["previous"] = "1"
+        base = reverse(
+            "stats-dashboard-records", kwargs={"period": snapshot.period, "metric": cell.metric}
+        )
         return f"{base}?{urlencode(query)}" if query else base
     return changelist_url(metric.record_model or metric.model, ids)
 
@@ -467,3 +475,110 @@ def dashboard_progress(request, pk: int):
             "error": snapshot.error,
         }
     )
+
+
+RECORDS_PER_PAGE = 50
+HALF_WORDS = {1: "上半年", 2: "下半年"}
+
+# The columns of the records list per record model, after 编号/日期/企业/区划:
+# (heading, key of stats.selectors.record_row).
+RECORD_COLUMNS = {
+    "cases.PenaltyCase": [("立案日期", "filed_on"), ("罚款（元）", "amount"), ("状态", "status")],
+    "cases.Inspection": [("检查事由", "trigger"), ("状态", "status")],
+    "cases.OffsiteRecord": [("监测指标", "indicator"), ("状态", "status")],
+    "companies.Visit": [("走访方式", "kind")],
+    "companies.Symposium": [("主题", "topic")],
+    "companies.Demand": [("解决日期", "resolved_on"), ("状态", "status")],
+    "cases.Feedback": [("类型", "kind"), ("评分", "rating")],
+}
+
+
+@staff_member_required
+@require_GET
+def dashboard_records(request, period: str, metric: str):
+    """The records behind one number of a snapshot, 50 a page: the page a
+    dashboard number links to when it stands for more records than a URL
+    can list. The same selectors and scope as the API's ``cells/`` list."""
+    _require_reader(request)
+    definition, parsed = get_metric(metric), Period.parse(period)
+    if definition is None or parsed is None:
+        raise Http404
+    try:
+        view = cell_selectors.snapshot_view(
+            user=request.user, period=parsed, region=request.GET.get("region") or None
+        )
+    except (cell_selectors.NotVisible, DomainError) as exc:
+        raise Http404 from exc
+    if view.current is None:
+        raise Http404
+    previous = request.GET.get("previous") in ("1", "true")
+    ids = cell_selectors.CellIds(
+        view.current, metric=metric, region=view.cell_region, previous=previous
+    )
+    page = Paginator(ids, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    model = definition.get_record_model()
+    records = cell_selectors.cell_records(
+        user=request.user, metric=definition, ids=list(page.object_list)
+    )
+    columns = RECORD_COLUMNS.get(model._meta.label, [])
+    records = list(records)
+    names = dict(
+        Region.objects.filter(code__in={r.region_id for r in records}).values_list("code", "name")
+    )
+    rows = []
+    for record in records:
+        row = cell_selectors.record_row(record)
+        rows.append(
+            {
+                "row": row,
+                "region_name": names.get(row["region"], row["region"]),
+                "label": row.get("number")
+                or getattr(record, "external_id", None)
+                or f"#{record.pk}",
+                "url": _change_url(model, record.pk),
+                "extra": [_display(record, row, key) for _, key in columns],
+            }
+        )
+    region_name = (
+        Region.objects.filter(code=view.region).values_list("name", flat=True).first()
+        if view.region
+        else "全市"
+    )
+    query = {key: value for key, value in request.GET.items() if key != "page"}
+    year = parsed.year - 1 if previous else parsed.year
+    context = {
+        **admin.site.each_context(request),
+        "title": f"{definition.label}：{region_name}，{year}年{HALF_WORDS[parsed.half]}",
+        "metric": definition,
+        "snapshot": view.current,
+        "previous": previous,
+        "page": page,
+        "rows": rows,
+        "columns": [heading for heading, _ in columns],
+        "page_query": urlencode(query),
+        "dashboard_url": f"{reverse('stats-dashboard')}?"
+        + urlencode(
+            {
+                "year": parsed.year,
+                "half": parsed.half,
+                **({"region": view.region} if view.region else {}),
+            }
+        ),
+    }
+    return TemplateResponse(request, "stats/records.html", context)
+
+
+def _change_url(model, pk: int) -> str | None:
+    try:
+        return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+def _display(record, row: dict, key: str):
+    """A column's value as a person reads it: a choice's label, not its code."""
+    getter = getattr(record, f"get_{key}_display", None)
+    if callable(getter):
+        return getter()
+    value = row.get(key)
+    return "—" if value in (None, "") else value

@@ -223,15 +223,20 @@ def test_a_county_manager_builds_their_own_region(county_manager, client):
     assert HalfYearSnapshot.objects.get().scope_region_id == SANHE
 
 
-def test_a_cell_with_many_records_links_to_the_api_list(monkeypatch, snapshot, cases):
+def test_a_cell_with_many_records_links_to_the_dashboards_records_list(
+    monkeypatch, snapshot, cases
+):
     from stats import dashboard_views
 
     monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 1)
     cells = {(c.metric, c.region): c for c in dashboard_views.linked_cells(snapshot)}
 
-    # Two records: more than a URL may carry here, so the API list.
+    # Two records: more than a URL may carry here, so the paginated list.
     assert dashboard_views.cell_url(snapshot, cells[("penalty_cases", "")]) == (
-        "/api/v1/stats/half-years/2024-H1/cells/penalty_cases/"
+        "/dashboard/records/2024-H1/penalty_cases/"
+    )
+    assert dashboard_views.cell_url(snapshot, cells[("penalty_cases", BAZHOU)]).endswith(
+        f"?id__in={cases[1].pk}"
     )
     # One record (and none last year): the admin list of exactly that record.
     sanhe, _ = cases
@@ -334,3 +339,101 @@ def test_numbers_with_too_many_ids_for_a_url_link_to_the_same_records_by_filter(
     city = client.get(URL, PERIOD).context
     assert listed(city["conversion"]["turned"]["url"]) == 3
     assert listed(city["charts"]["categories"][0]["url"]) == 2
+
+
+def _records_link(client, monkeypatch, **query) -> str:
+    from stats import dashboard_views
+
+    monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 1)
+    html = client.get(URL, {**PERIOD, **query}).content.decode()
+    card = _kpi(html, "penalty_cases")
+    return re.search(r'href="(/dashboard/records/[^"]+)"', card).group(1).replace("&amp;", "&")
+
+
+def test_a_large_number_opens_the_dashboards_own_list_of_its_records(
+    monkeypatch, snapshot, cases, manager, client
+):
+    client.force_login(manager)
+    link = _records_link(client, monkeypatch)
+    assert link == "/dashboard/records/2024-H1/penalty_cases/"
+
+    response = client.get(link)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for case in cases:
+        assert f'href="/admin/cases/penaltycase/{case.pk}/change/"' in html
+    assert "计入的记录共 2 条" in html and "三河市" in html and "霸州市" in html
+    assert "环境违法处罚案件：全市，2024年上半年" in html
+
+
+def test_the_records_list_pages_with_a_fixed_number_of_queries(
+    monkeypatch, snapshot, cases, manager, client, django_assert_num_queries
+):
+    from stats import dashboard_views
+
+    client.force_login(manager)
+    url = "/dashboard/records/2024-H1/penalty_cases/"
+    monkeypatch.setattr(dashboard_views, "RECORDS_PER_PAGE", 1)
+    client.get(url)
+    # session, user, its two permission sets (may read the dashboard), officer
+    # and regions (scope), snapshots, the cell's count, the page's slice of
+    # ids, the regions again (the records' scope filter), the records with
+    # their enterprise, the region names: the same for every page and size.
+    for page in (1, 2):
+        with django_assert_num_queries(12):
+            response = client.get(url, {"page": page})
+        assert response.status_code == 200
+        assert f"第 {page} / 2 页" in response.content.decode()
+    first = client.get(url, {"page": 1}).content.decode()
+    assert f"/admin/cases/penaltycase/{min(c.pk for c in cases)}/change/" in first
+
+
+def test_the_records_list_keeps_to_the_readers_regions(snapshot, cases, county_manager, client):
+    client.force_login(county_manager)
+    url = "/dashboard/records/2024-H1/penalty_cases/"
+    sanhe, bazhou = cases
+
+    own = client.get(url).content.decode()  # their county by default
+
+    assert f"/{sanhe.pk}/change/" in own and f"/{bazhou.pk}/change/" not in own
+    assert client.get(url, {"region": BAZHOU}).status_code == 404
+    assert client.get(url, {"previous": "1"}).status_code == 200
+    assert client.get("/dashboard/records/2024-H1/no_such_metric/").status_code == 404
+    assert client.get("/dashboard/records/2024-H3/penalty_cases/").status_code == 404
+    assert client.get("/dashboard/records/2023-H1/penalty_cases/").status_code == 404
+
+
+def test_an_inspector_may_not_open_the_records_list(snapshot, inspector, client):
+    client.force_login(inspector)
+    assert client.get("/dashboard/records/2024-H1/penalty_cases/").status_code == 403
+
+
+def test_a_county_snapshots_total_links_to_that_countys_records(
+    monkeypatch, cases, county_manager, client
+):
+    from stats import dashboard_views
+
+    sanhe, _ = cases
+    other = penalty_case(
+        EnterpriseFactory(region_id=SANHE),
+        discovered=date(2024, 2, 1),
+        filed=date(2024, 2, 5),
+        decided=date(2024, 5, 10),
+        fine=Decimal("10000"),
+    )
+    county = HalfYearSnapshot.objects.create(
+        **PERIOD, scope_region_id=SANHE, status="ready", definition_version=1, is_current=True
+    )
+    ids = sorted([sanhe.pk, other.pk])
+    county.cells.create(
+        metric="penalty_cases", region="", value=2, previous=0, record_ids=ids, record_count=2
+    )
+    monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 1)
+    client.force_login(county_manager)
+
+    link = _records_link(client, monkeypatch)
+
+    assert link == f"/dashboard/records/2024-H1/penalty_cases/?region={SANHE}"
+    html = client.get(link).content.decode()
+    assert "计入的记录共 2 条" in html and f"/{other.pk}/change/" in html
