@@ -852,8 +852,11 @@ def inspection_sign(*, inspection: Inspection, actor, signed_by: str) -> Inspect
     _ensure_signable(inspection, SignatureStatus.SIGNED)
     if not signed_by:
         raise DomainError("请填写签字人姓名", code="required", field="signed_by")
+    limit = Inspection._meta.get_field("signed_by").max_length
+    if len(signed_by) > limit:
+        raise DomainError(f"签字人姓名不能超过 {limit} 个字", code="too_long", field="signed_by")
     inspection.signature = SignatureStatus.SIGNED
-    inspection.signed_by = signed_by[:50]
+    inspection.signed_by = signed_by
     inspection.save()
     return inspection
 
@@ -869,8 +872,11 @@ def inspection_refuse_signature(
     _ensure_signable(inspection, SignatureStatus.REFUSED)
     if not witness:
         raise DomainError("当事人拒绝签字的，须登记见证人", code="required", field="witness")
+    limit = Inspection._meta.get_field("refusal_witness").max_length
+    if len(witness) > limit:
+        raise DomainError(f"见证人信息不能超过 {limit} 个字", code="too_long", field="witness")
     inspection.signature = SignatureStatus.REFUSED
-    inspection.refusal_witness = witness[:100]
+    inspection.refusal_witness = witness
     inspection.save()
     note = (note or "").strip()
     InspectionTransition.objects.create(

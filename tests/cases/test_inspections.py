@@ -223,6 +223,26 @@ class TestIllegalMoves:
             services.inspection_sign(inspection=inspection, actor=inspector, signed_by="张某")
         services.inspection_complete(inspection=inspection, actor=inspector, outcome="no_problem")
 
+    def test_a_name_too_long_for_the_record_is_refused_not_cut(
+        self, inspector, approver, officers, sanhe_enterprise, refused
+    ):
+        inspection = started(inspector, approver, sanhe_enterprise, officers)
+        with refused("too_long", message="不能超过 50 个字"):
+            services.inspection_sign(inspection=inspection, actor=inspector, signed_by="张" * 51)
+        with refused("too_long", message="不能超过 100 个字"):
+            services.inspection_refuse_signature(
+                inspection=inspection, actor=inspector, witness="王" * 101
+            )
+        inspection.refresh_from_db()
+        assert (inspection.signature, inspection.signed_by, inspection.refusal_witness) == (
+            "pending",
+            "",
+            "",
+        )
+        services.inspection_sign(inspection=inspection, actor=inspector, signed_by="张" * 50)
+        inspection.refresh_from_db()
+        assert inspection.signed_by == "张" * 50
+
     def test_outsider_to_the_region_gets_not_found(
         self, inspector, other_inspector, officers, sanhe_enterprise, refused
     ):
