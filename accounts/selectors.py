@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from accounts.choices import RegionLevel
 from accounts.models import Officer, Region
 from accounts.roles import Role
 
@@ -40,9 +41,13 @@ def scope_roots(user) -> list[Region] | None:
 def visible_region_codes(user) -> frozenset[str] | None:
     """Codes of every region the user may see, descendants included.
 
-    ``None`` means unrestricted (city-level staff, superusers). A user with no
-    officer profile sees nothing. The answer is cached on the user object for
-    the request.
+    ``None`` means unrestricted: superusers, staff without regions, and staff
+    whose regions take in every county-level region of the installation (the
+    city detachment of a one-city installation, whose scope names the city):
+    they see the whole installation, records without a region (a city-wide
+    symposium) included, and read the whole installation's statistics. A
+    user with no officer profile sees nothing. The answer is cached on the
+    user object for the request.
     """
     cached = getattr(user, _CACHE_ATTR, False)
     if cached is not False:
@@ -53,13 +58,31 @@ def visible_region_codes(user) -> frozenset[str] | None:
     elif not roots:
         codes = frozenset()
     else:
-        query = Q()
-        for root in roots:
-            query |= Q(path__startswith=root.path)
-        codes = frozenset(Region.objects.filter(query).values_list("code", flat=True))
+        # The whole tree in one query (a province is a few hundred rows), so
+        # the question "does the scope take in every county?" costs nothing more.
+        prefixes = tuple(root.path for root in roots)
+        inside, counties = set(), set()
+        for code, path, level in Region.objects.values_list("code", "path", "level"):
+            if level == RegionLevel.COUNTY:
+                counties.add(code)
+            if path.startswith(prefixes):
+                inside.add(code)
+        codes = None if counties and counties <= inside else frozenset(inside)
     if getattr(user, "is_authenticated", False):
         setattr(user, _CACHE_ATTR, codes)
     return codes
+
+
+def takes_in_every_county(code: str) -> bool:
+    """Whether the region's subtree holds every county-level region of the
+    installation (the city of a one-city installation): its numbers are the
+    installation's."""
+    path = Region.objects.filter(code=code).values_list("path", flat=True).first()
+    if path is None:
+        return False
+    return (
+        not Region.objects.filter(level=RegionLevel.COUNTY).exclude(path__startswith=path).exists()
+    )
 
 
 def restrict_to_regions(queryset: QuerySet, user, region_field: str = "region") -> QuerySet:

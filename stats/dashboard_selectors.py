@@ -22,7 +22,9 @@ from django.db.models import Aggregate, Count, DecimalField, Exists, Max, Min, O
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 
-from accounts.selectors import region_visible, visible_region_codes
+from accounts.choices import RegionLevel
+from accounts.models import Region
+from accounts.selectors import region_visible, takes_in_every_county, visible_region_codes
 from cases.choices import (
     FindingSeverity,
     InspectionStatus,
@@ -302,8 +304,15 @@ def readable_snapshot(user, *, year: int, half: int, region_code: str | None):
         if own is not None:
             return own, None
         city = current_snapshot(year=year, half=half, region_code=None)
-        if city is not None:
+        if city is None:
+            raise Http404
+        level = Region.objects.filter(code=region_code).values_list("level", flat=True).first()
+        if level == RegionLevel.COUNTY:
             return city, [region_code]
+        # The city's snapshot holds a cell per county; a city's or province's
+        # numbers are its total only when the region takes in every county.
+        if level is not None and takes_in_every_county(region_code):
+            return city, None
         raise Http404
     snapshot = current_snapshot(year=year, half=half, region_code=None)
     if snapshot is None:

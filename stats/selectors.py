@@ -7,8 +7,15 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from accounts.choices import RegionLevel
 from accounts.models import Region
-from accounts.selectors import region_visible, restrict_to_regions, scope_roots
+from accounts.selectors import (
+    region_visible,
+    restrict_to_regions,
+    scope_roots,
+    takes_in_every_county,
+    visible_region_codes,
+)
 from ecoenforce.errors import DomainError
 from stats.metrics import Metric, Period
 from stats.models import HalfYearSnapshot, SnapshotStatus
@@ -43,9 +50,9 @@ def caller_region(user, region: str | None) -> str | None:
         if not region_visible(user, region):
             raise NotVisible
         return region
-    roots = scope_roots(user)
-    if roots is None:
-        return None
+    if visible_region_codes(user) is None:
+        return None  # the whole installation
+    roots = scope_roots(user) or []
     if len(roots) == 1:
         return roots[0].code
     if not roots:
@@ -81,14 +88,19 @@ def snapshot_view(*, user, period: Period, region: str | None) -> SnapshotView:
     current, running = pick(scope, current=True), pick(scope, current=False)
     if current is None and running is None:
         raise NotVisible
-    if region and not own and not Region.objects.filter(code=region).exists():
-        raise NotVisible
-    return SnapshotView(
-        current=current,
-        running=running,
-        cell_region="" if (own or not region) else region,
-        region=region,
-    )
+    cell_region = "" if (own or not region) else region
+    if region and not own:
+        level = Region.objects.filter(code=region).values_list("level", flat=True).first()
+        if level is None:
+            raise NotVisible
+        if level != RegionLevel.COUNTY:
+            # The city's snapshot holds a cell per county: a city's or a
+            # province's numbers are a snapshot built for it, or the whole
+            # snapshot's total when it takes in every county.
+            if not takes_in_every_county(region):
+                raise NotVisible
+            cell_region = ""
+    return SnapshotView(current=current, running=running, cell_region=cell_region, region=region)
 
 
 class CellIds:

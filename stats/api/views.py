@@ -25,7 +25,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.roles import STATS_BUILDER_ROLES, STATS_READER_ROLES
-from accounts.selectors import scope_roots, user_roles, visible_region_codes
+from accounts.selectors import user_roles, visible_region_codes
 from ecoenforce.api import Pagination
 from ecoenforce.errors import Forbidden
 from stats import selectors, services
@@ -204,7 +204,7 @@ class HalfYearViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise Http404
         before = selectors.replaced_snapshot(current)
         # County users read their own cells only.
-        region = view.cell_region if scope_roots(request.user) is not None else None
+        region = view.cell_region if visible_region_codes(request.user) is not None else None
         changes = snapshot_diff(before, current, region=region) if before is not None else []
         return Response(
             {

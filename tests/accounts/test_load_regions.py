@@ -145,9 +145,13 @@ def test_dry_run_writes_nothing(tmp_path):
 
 def test_a_province_scope_covers_the_loaded_cities(tmp_path):
     load(tmp_path, "130100,石家庄市\n130102,长安区\n")
-    officer = OfficerFactory(roles=[Role.INSPECTOR], regions=["130000"])
-    codes = visible_region_codes(officer.user)
-    assert {"130100", "130102", "131000", "131082"} <= codes
+    # The province takes in every county of the installation: unrestricted.
+    province = OfficerFactory(roles=[Role.INSPECTOR], regions=["130000"])
+    assert visible_region_codes(province.user) is None
+    # A city of it no longer does once another city is loaded.
+    city = OfficerFactory(roles=[Role.INSPECTOR], regions=["131000"])
+    codes = visible_region_codes(city.user)
+    assert {"131000", "131082"} <= codes and not {"130100", "130102"} & codes
 
 
 def test_moving_a_region_moves_the_paths_below_it():

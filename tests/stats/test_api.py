@@ -81,11 +81,10 @@ def test_the_detail_reads_a_fixed_number_of_queries(
 ):
     client = api_as(manager)
     client.get(DETAIL)  # warm the content types and permission caches of the user
-    # (api_as authenticates the user object, whose officer and permissions
-    # are cached by the first request.) 1 the user's role groups, 2 the
-    # officer's regions (scope), 3 the snapshots of the period, 4 its cells,
-    # 5 the bulletin's cells.
-    with django_assert_num_queries(5):
+    # (api_as authenticates the user object, whose officer, permissions and
+    # region scope are cached by the first request.) 1 the user's role
+    # groups, 2 the snapshots of the period, 3 its cells, 4 the bulletin's cells.
+    with django_assert_num_queries(4):
         response = client.get(DETAIL)
     assert response.status_code == 200
 
@@ -115,6 +114,42 @@ def test_a_county_user_reads_only_their_county(api_as, sanhe_approver, city):
     assert client.get(f"{DETAIL}cells/penalty_cases/", {"region": BAZHOU}).status_code == 404
     ids = {row["id"] for row in client.get(f"{DETAIL}cells/penalty_cases/").json()["results"]}
     assert ids == {city["c1"].pk, city["c2"].pk}
+
+
+def test_city_staff_whose_scope_names_the_city_read_the_whole_city(api_as, city):
+    # As the demo's city detachment: the unit's region is the city itself.
+    manager = OfficerFactory(roles=[Role.MANAGER], regions=["131000"], badge_number=None).user
+    client = api_as(manager)
+    whole = client.get(DETAIL).json()
+    assert whole["region"] is None
+    assert whole["metrics"]["penalty_cases"]["value"] == EXPECTED["penalty_cases"][0]
+    # Naming the city reads the same total; the records behind it are the city's.
+    named = client.get(DETAIL, {"region": "131000"}).json()
+    assert named["metrics"] == whole["metrics"]
+    cells = client.get(f"{DETAIL}cells/penalty_cases/", {"region": "131000"}).json()
+    assert cells["count"] == EXPECTED["penalty_cases"][0]
+
+
+def test_a_city_of_a_province_reads_its_own_snapshot_only(api_as, city):
+    from accounts.models import Region
+    from accounts.services import region_upsert
+
+    region_upsert(
+        code="130100", name="石家庄市", level="city", parent=Region.objects.get(code="130000")
+    )
+    region_upsert(
+        code="130102", name="长安区", level="county", parent=Region.objects.get(code="130100")
+    )
+    manager = OfficerFactory(roles=[Role.MANAGER], regions=["131000"], badge_number=None).user
+    client = api_as(manager)
+
+    # The installation's snapshot has no cell for a city: build one for it.
+    assert client.get(DETAIL).status_code == 404
+    build_half_year(year=2024, half=1, region_code="131000")
+    body = client.get(DETAIL).json()
+    assert body["region"] == "131000"
+    assert body["metrics"]["penalty_cases"]["value"] == EXPECTED["penalty_cases"][0]
+    assert client.get(DETAIL, {"region": SANHE}).json()["metrics"]["penalty_cases"]["value"] == 2
 
 
 def test_roles(api, api_as, inspector, reporting_client, sanhe_approver, administrator, city):
@@ -156,11 +191,12 @@ def test_the_cells_list_reads_a_fixed_number_of_queries(
     client = api_as(manager)
     url = f"{DETAIL}cells/penalty_cases/"
     client.get(url)
-    # 1 the user's role groups, 2 the officer's regions, 3 the snapshots,
-    # 4 the cell's count, 5 the page's slice of its ids, 6 the page of records
-    # with their enterprise; the count does not grow with the page size.
+    # 1 the user's role groups, 2 the snapshots, 3 the cell's count, 4 the
+    # page's slice of its ids, 5 the page of records with their enterprise
+    # (the region scope is cached on the user object, as in the test above);
+    # the count does not grow with the page size.
     for size in (1, 3):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(5):
             assert client.get(url, {"page_size": size}).status_code == 200
 
 
