@@ -5,11 +5,13 @@ period, what it counts or sums, and which region a record belongs to. The
 snapshot job (``stats.services``), the API, the dashboard and the exports all
 read numbers through this module; nothing else counts.
 
-``compile_metric`` turns one metric into one SQL statement for a period and the
-same period a year earlier: the ORM writes the inner selection (filters, joins,
-scope), and an outer query aggregates it with ``FILTER`` per period, ``GROUP BY
-ROLLUP(region)`` for the regions and their total, and ``array_agg`` for the ids
-of the records behind every number. No Python loop over rows.
+``compile_group`` turns the metrics that read the same rows (``metric_groups``)
+into one SQL statement for a period and the same period a year earlier: the
+ORM writes the inner selection (filters, joins, scope, a flag per metric
+filter), and an outer query aggregates it with ``FILTER`` per period and
+metric, ``GROUP BY ROLLUP(region)`` for the regions and their total, and
+``array_agg`` for the ids of the records behind every number. No Python loop
+over rows. ``compile_metric`` is the statement of one metric alone.
 
 Change ``DEFINITION_VERSION`` whenever a definition changes: snapshots record
 the version they were built with, so numbers built under different
@@ -20,13 +22,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 
 from cases.choices import (
     CaseStatus,
@@ -396,105 +400,155 @@ class CellResult:
     previous_record_ids: list[int]
 
 
-def _aggregate(metric: Metric, condition: str) -> str:
+def _aggregate(metric: Metric, condition: str, value: str) -> str:
     if metric.kind == "count":
         return f"count(*) FILTER (WHERE {condition})"
     if metric.kind == "count_distinct":
-        return f"count(DISTINCT base.stat_value) FILTER (WHERE {condition})"
+        return f"count(DISTINCT {value}) FILTER (WHERE {condition})"
     if metric.kind == "sum":
-        return f"COALESCE(sum(base.stat_value) FILTER (WHERE {condition}), 0)"
+        return f"COALESCE(sum({value}) FILTER (WHERE {condition}), 0)"
     # avg: numeric round() rounds half away from zero, i.e. half up for ratings.
-    return f"round(avg(base.stat_value) FILTER (WHERE {condition})::numeric, 2)"
+    return f"round(avg({value}) FILTER (WHERE {condition})::numeric, 2)"
+
+
+def _reads(metric: Metric) -> tuple:
+    """What decides the rows a metric reads, besides its own filter."""
+    return (metric.model, metric.date_field, metric.region_field, metric.record_field)
+
+
+def metric_groups(metrics: tuple[Metric, ...] = METRICS) -> list[tuple[Metric, ...]]:
+    """The metrics that read the same rows (one model, one date, one region,
+    one record) go in one statement, so a table is scanned once for all of
+    them: the three non-site metrics share one pass over the records."""
+    groups: dict[tuple, list[Metric]] = {}
+    for metric in metrics:
+        groups.setdefault(_reads(metric), []).append(metric)
+    return [tuple(group) for group in groups.values()]
+
+
+def compile_group(
+    metrics: tuple[Metric, ...], period: Period, region_codes: list[str] | None = None
+) -> tuple[str, list]:
+    """One SQL statement for metrics of one group (``metric_groups``)
+    answering, per region and for the total (ROLLUP): region, is_total, and
+    per metric *i* its value ``v<i>``, previous value ``p<i>``, record ids
+    ``r<i>`` and previous record ids ``q<i>``.
+
+    The ORM writes the inner selection (the rows any of the metrics reads,
+    with a flag per metric filter); the outer query aggregates it with
+    ``FILTER`` per period and metric. ``region_codes`` restricts the records
+    to a scope (``None``: everything, including records without a region
+    such as city-wide symposiums).
+    """
+    first = metrics[0]
+    if any(_reads(metric) != _reads(first) for metric in metrics):
+        raise ValueError("the metrics of one statement must read the same rows")
+    model = first.get_model()
+    before = period.previous_year
+    date = first.date_field
+    in_either = Q(**{f"{date}__gte": period.start, f"{date}__lt": period.end}) | Q(
+        **{f"{date}__gte": before.start, f"{date}__lt": before.end}
+    )
+    queryset = model._default_manager.filter(in_either)
+    filtered = [metric for metric in metrics if metric.filter]
+    if len(filtered) == len(metrics):
+        # Only rows that some metric counts; each metric's own filter is its flag.
+        queryset = queryset.filter(reduce(operator.or_, (m.filter for m in metrics)))
+    if region_codes is not None:
+        queryset = queryset.filter(**{f"{first.region_field}__in": list(region_codes)})
+    columns = {
+        "stat_region": F(first.region_field),
+        "stat_date": F(date),
+        "stat_record": F(first.record_field),
+    }
+    for index, metric in enumerate(metrics):
+        if metric.field:
+            columns[f"stat_value_{index}"] = F(metric.field)
+        if metric.filter and len(metrics) > 1:
+            columns[f"stat_in_{index}"] = ExpressionWrapper(
+                metric.filter, output_field=BooleanField()
+            )
+        elif metric.filter:
+            queryset = queryset.filter(metric.filter)
+    inner_sql, inner_params = queryset.order_by().values(**columns).query.sql_with_params()
+    # Each row of the inner query is one record of the model; only a record
+    # that is not the row itself (a measure's case, a card's visit) can repeat.
+    distinct = "" if first.record_field == "pk" else "DISTINCT "
+    ids = f"array_agg({distinct}base.stat_record ORDER BY base.stat_record)"
+    selects, params = [], []
+    for index, metric in enumerate(metrics):
+        # The same condition for both periods; the parameters say which.
+        condition = "base.stat_date >= %s AND base.stat_date < %s"
+        if f"stat_in_{index}" in columns:
+            condition += f" AND base.stat_in_{index}"
+        value = f"base.stat_value_{index}"
+        selects += [
+            f"{_aggregate(metric, condition, value)} AS v{index}",
+            f"{_aggregate(metric, condition, value)} AS p{index}",
+            f"{ids} FILTER (WHERE {condition}) AS r{index}",
+            f"{ids} FILTER (WHERE {condition}) AS q{index}",
+        ]
+        params += [period.start, period.end, before.start, before.end] * 2
+    sql = (
+        "SELECT base.stat_region, GROUPING(base.stat_region) AS is_total, "
+        f"{', '.join(selects)} "
+        f"FROM ({inner_sql}) AS base GROUP BY ROLLUP(base.stat_region)"
+    )
+    return sql, [*params, *inner_params]
 
 
 def compile_metric(
     metric: Metric, period: Period, region_codes: list[str] | None = None
 ) -> tuple[str, list]:
-    """One SQL statement answering, per region and for the total (ROLLUP):
-    region, is_total, value, previous, record ids, previous record ids.
-
-    ``region_codes`` restricts the records to a scope (``None``: everything,
-    including records without a region such as city-wide symposiums).
-    """
-    model = metric.get_model()
-    before = period.previous_year
-    date = metric.date_field
-    in_either = Q(**{f"{date}__gte": period.start, f"{date}__lt": period.end}) | Q(
-        **{f"{date}__gte": before.start, f"{date}__lt": before.end}
-    )
-    queryset = model._default_manager.filter(metric.filter).filter(in_either)
-    if region_codes is not None:
-        queryset = queryset.filter(**{f"{metric.region_field}__in": list(region_codes)})
-    columns = {
-        "stat_region": F(metric.region_field),
-        "stat_date": F(date),
-        "stat_record": F(metric.record_field),
-    }
-    if metric.field:
-        columns["stat_value"] = F(metric.field)
-    inner_sql, inner_params = queryset.order_by().values(**columns).query.sql_with_params()
-    # The same condition for both periods; the parameters say which.
-    in_period = "base.stat_date >= %s AND base.stat_date < %s"
-    # Each row of the inner query is one record of the model; only a record
-    # that is not the row itself (a measure's case, a card's visit) can repeat.
-    distinct = "" if metric.record_field == "pk" else "DISTINCT "
-    ids = f"array_agg({distinct}base.stat_record ORDER BY base.stat_record)"
-    sql = (
-        "SELECT base.stat_region, GROUPING(base.stat_region) AS is_total, "
-        f"{_aggregate(metric, in_period)} AS value, "
-        f"{_aggregate(metric, in_period)} AS previous, "
-        f"{ids} FILTER (WHERE {in_period}) AS record_ids, "
-        f"{ids} FILTER (WHERE {in_period}) AS previous_record_ids "
-        f"FROM ({inner_sql}) AS base GROUP BY ROLLUP(base.stat_region)"
-    )
-    params = [
-        period.start,
-        period.end,
-        before.start,
-        before.end,
-        period.start,
-        period.end,
-        before.start,
-        before.end,
-        *inner_params,
-    ]
-    return sql, params
+    """One metric's statement: a group of one (see ``compile_group``)."""
+    return compile_group((metric,), period, region_codes)
 
 
 def compile_cells_insert(
-    metric: Metric,
+    metrics: tuple[Metric, ...],
     period: Period,
     region_codes: list[str] | None,
     *,
     table: str,
     snapshot_id: int,
 ) -> tuple[str, list]:
-    """The metric's statement as an ``INSERT … SELECT`` into the cells table
+    """A group's statement as an ``INSERT … SELECT`` into the cells table
     ``table`` for snapshot ``snapshot_id``: the id lists go from the query
-    straight into their cells without leaving the database. One row per
-    region and one for the total (region ''); records without a region count
-    in the total only. ROLLUP answers the total row even when nothing matched.
+    straight into their cells without leaving the database. Per metric one
+    row per region and one for the total (region ''); records without a
+    region count in the total only. ROLLUP answers the total row even when
+    nothing matched.
     """
-    select_sql, params = compile_metric(metric, period, region_codes)
+    select_sql, params = compile_group(metrics, period, region_codes)
+    rows = ", ".join(
+        f"(%s, m.v{i}::numeric, m.p{i}::numeric, m.r{i}, m.q{i})" for i in range(len(metrics))
+    )
     sql = (
         f'INSERT INTO "{table}" (snapshot_id, metric, region, value, previous, '
         "record_ids, previous_record_ids, record_count, previous_record_count) "
-        "SELECT %s, %s, CASE WHEN m.is_total = 1 THEN '' ELSE m.stat_region END, "
-        "m.value, m.previous, "
-        "COALESCE(m.record_ids, '{}'), COALESCE(m.previous_record_ids, '{}'), "
-        "COALESCE(cardinality(m.record_ids), 0), "
-        "COALESCE(cardinality(m.previous_record_ids), 0) "
-        f"FROM ({select_sql}) AS m WHERE m.is_total = 1 OR m.stat_region IS NOT NULL"
+        "SELECT %s, c.metric, CASE WHEN m.is_total = 1 THEN '' ELSE m.stat_region END, "
+        "c.value, c.previous, COALESCE(c.ids, '{}'), COALESCE(c.previous_ids, '{}'), "
+        "COALESCE(cardinality(c.ids), 0), COALESCE(cardinality(c.previous_ids), 0) "
+        f"FROM ({select_sql}) AS m "
+        f"CROSS JOIN LATERAL (VALUES {rows}) AS c(metric, value, previous, ids, previous_ids) "
+        "WHERE m.is_total = 1 OR m.stat_region IS NOT NULL"
     )
-    return sql, [snapshot_id, metric.key, *params]
+    keys = [metric.key for metric in metrics]
+    # Placeholders in order of appearance: the snapshot, the query's, the VALUES' keys.
+    return sql, [snapshot_id, *params, *keys]
 
 
 def insert_cells(
-    metric: Metric, period: Period, region_codes: list[str] | None, *, table: str, snapshot_id: int
+    metrics: tuple[Metric, ...],
+    period: Period,
+    region_codes: list[str] | None,
+    *,
+    table: str,
+    snapshot_id: int,
 ) -> int:
     """Run ``compile_cells_insert``; answers the number of cells written."""
     sql, params = compile_cells_insert(
-        metric, period, region_codes, table=table, snapshot_id=snapshot_id
+        metrics, period, region_codes, table=table, snapshot_id=snapshot_id
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -12,16 +12,18 @@ same period a year earlier and stores them as one snapshot. How it stays safe:
 - **One consistent reading, kept in the database.** All metrics are computed
   in one ``REPEATABLE READ`` transaction, so the numbers agree with each other
   (the cases counted are the cases whose fines are summed) as of one moment
-  (``as_of``). Each metric's statement is an ``INSERT … SELECT`` into the
-  cells: the id lists behind the numbers (millions of ids at province size)
-  never travel to the worker, which keeps its memory flat.
+  (``as_of``). The metrics that read the same rows share one statement
+  (``metric_groups``: one pass over the non-site records for its three
+  metrics), run as an ``INSERT … SELECT`` into the cells: the id lists
+  behind the numbers (millions of ids at province size) never travel to the
+  worker, which keeps its memory flat.
 - **The old snapshot stays readable.** Readers read only the current
   snapshot; the new one's cells are invisible until they are all committed,
   and the switch of ``is_current`` is one short transaction at the end. A
   failed build leaves its row ``failed`` (its cells rolled back) and the
   previous snapshot current; a worker killed between the two transactions
   leaves a ``building`` row whose cells the redelivered task throws away.
-- **Progress is visible.** Progress (per metric) goes through a second
+- **Progress is visible.** Progress (per statement) goes through a second
   database connection in autocommit, so another session sees it while the
   build's transaction is still open.
 - **Rebuilds explain themselves.** The replaced snapshot is kept (not
@@ -40,7 +42,7 @@ from django.utils import timezone
 
 from accounts.models import Region
 from ecoenforce.errors import ConflictError, DomainError
-from stats.metrics import DEFINITION_VERSION, METRICS, Period, insert_cells
+from stats.metrics import DEFINITION_VERSION, METRICS, Period, insert_cells, metric_groups
 from stats.models import HalfYearSnapshot, SnapshotCell, SnapshotStatus
 
 logger = logging.getLogger(__name__)
@@ -138,9 +140,11 @@ def _compute(snapshot: HalfYearSnapshot, period: Period, codes: list[str] | None
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("SELECT now()")
             as_of = cursor.fetchone()[0]
-        for index, metric in enumerate(METRICS, start=1):
-            insert_cells(metric, period, codes, table=table, snapshot_id=snapshot.pk)
-            progress.set(int(95 * index / len(METRICS)))
+        done = 0
+        for group in metric_groups():
+            insert_cells(group, period, codes, table=table, snapshot_id=snapshot.pk)
+            done += len(group)
+            progress.set(int(95 * done / len(METRICS)))
     return as_of
 
 
