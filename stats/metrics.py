@@ -450,9 +450,9 @@ def compile_group(
         **{f"{date}__gte": before.start, f"{date}__lt": before.end}
     )
     queryset = model._default_manager.filter(in_either)
-    filtered = [metric for metric in metrics if metric.filter]
-    if len(filtered) == len(metrics):
-        # Only rows that some metric counts; each metric's own filter is its flag.
+    if all(metric.filter for metric in metrics):
+        # Only rows that some metric counts (a metric alone: its filter); in a
+        # group each metric's own filter is also its flag column below.
         queryset = queryset.filter(reduce(operator.or_, (m.filter for m in metrics)))
     if region_codes is not None:
         queryset = queryset.filter(**{f"{first.region_field}__in": list(region_codes)})
@@ -468,8 +468,6 @@ def compile_group(
             columns[f"stat_in_{index}"] = ExpressionWrapper(
                 metric.filter, output_field=BooleanField()
             )
-        elif metric.filter:
-            queryset = queryset.filter(metric.filter)
     inner_sql, inner_params = queryset.order_by().values(**columns).query.sql_with_params()
     # Each row of the inner query is one record of the model; only a record
     # that is not the row itself (a measure's case, a card's visit) can repeat.

@@ -285,3 +285,35 @@ def test_scheduled_periods_and_the_beat_schedule():
     assert previous["schedule"].month_of_year == {1, 7} and previous["schedule"].day_of_month == {1}
     current = schedule["build-current-half-year"]
     assert current["args"] == ("current",) and current["schedule"].hour == {1}
+
+
+@pytest.mark.django_db
+def test_the_grouped_statements_store_what_each_metric_alone_answers():
+    """The build runs the metrics that read the same rows in one statement;
+    each cell must hold what that metric's own statement answers, ids too."""
+    from stats.metrics import run_metric
+
+    build_city()
+    snapshot = build_half_year(year=2024, half=1)
+    stored = {
+        (metric, region): (value, previous, ids, previous_ids)
+        for metric, region, value, previous, ids, previous_ids in snapshot.cells.values_list(
+            "metric", "region", "value", "previous", "record_ids", "previous_record_ids"
+        )
+    }
+    alone = {
+        (metric.key, cell.region): (
+            cell.value,
+            cell.previous,
+            cell.record_ids,
+            cell.previous_record_ids,
+        )
+        for metric in METRICS
+        for cell in run_metric(metric, Period(2024, 1))
+    }
+    assert {key: stored[key] for key in alone} == alone
+    # A region that another metric of the statement reads gets its zero cell.
+    for key in stored.keys() - alone.keys():
+        value, previous, ids, previous_ids = stored[key]
+        assert (value or 0, previous or 0, ids, previous_ids) == (0, 0, [], []), key
+    assert any(len(group) > 1 for group in metric_groups())
