@@ -1,25 +1,40 @@
-"""Reads for the managers' dashboard that are not snapshot cells.
+"""Reads for the managers' dashboard around the snapshot's cells.
 
-The headline numbers come from the snapshot; these are the views around them:
-the monthly trend of this year against last, cases by violation category and
-the consistency views (fine spread, non-site conversion, recurrence after
-assistance). Each is one set-based query (GROUP BY), restricted to the region
-codes the caller passes (``None`` = the whole city), and carries the ids of
-the records it counted so every number can link to them.
+The headline numbers are the snapshot's cells; the views around them count
+the same records: the cases by violation category and the fine spread from
+the ids of the ``penalty_cases`` cell, the non-site conversion from the
+``offsite_to_onsite`` cell (joined inside the database: ``cell_ids``), and the
+monthly trend by the registry's own definitions (``records_of``), so the
+months add up to the cards. The recurrence after assistance (ladder
+decisions, not a metric) is read live. Each is one set-based query (GROUP BY)
+that answers, per number, the ids behind it when there are few enough for a
+link (``None`` when there are more).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, Count, DecimalField, Exists, Max, Min, OuterRef
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+)
+from django.db.models.functions import ExtractMonth
 from django.http import Http404
 
 from accounts.choices import RegionLevel
@@ -27,7 +42,6 @@ from accounts.models import Region
 from accounts.selectors import region_visible, takes_in_every_county, visible_region_codes
 from cases.choices import (
     FindingSeverity,
-    InspectionStatus,
     LadderStep,
     OffsiteStatus,
     ViolationCategory,
@@ -35,11 +49,10 @@ from cases.choices import (
 from cases.models import (
     CaseViolation,
     Finding,
-    Inspection,
     LadderDecision,
     OffsiteRecord,
-    PenaltyCase,
 )
+from stats.metrics import Period, get_metric, records_of
 from stats.models import HalfYearSnapshot, SnapshotCell, SnapshotStatus
 
 # "Within 12 months" of an assistance decision: the ladder's own window.
@@ -63,48 +76,69 @@ def _in_regions(queryset, codes: Iterable[str] | None, field_name: str = "region
 
 @dataclass
 class Counted:
-    """A number and the ids of the records behind it."""
+    """A number and the ids of the records behind it (``None``: more than a
+    link carries; the caller links by a filter instead)."""
 
     value: int | Decimal = 0
-    ids: list[int] = field(default_factory=list)
+    ids: list[int] | None = field(default_factory=list)
 
 
-# The series of the monthly trend: (queryset, the date that places a record).
-TREND_SERIES = {
-    "penalty_cases": (lambda: PenaltyCase.objects.filter(decided_on__isnull=False), "decided_on"),
-    "inspections": (
-        lambda: Inspection.objects.filter(status=InspectionStatus.COMPLETED),
-        "inspected_on",
-    ),
-}
+def cell_ids(snapshot, metric: str, region: str, *, previous: bool = False):
+    """The ids behind one cell of a snapshot, as a subquery: the list stays
+    in the database and is joined there."""
+    column = "previous_record_ids" if previous else "record_ids"
+    return (
+        SnapshotCell.objects.filter(snapshot=snapshot, metric=metric, region=region)
+        .annotate(record=Func(F(column), function="unnest", output_field=BigIntegerField()))
+        .values("record")
+    )
+
+
+def _first_ids(field_name: str, limit: int, **options):
+    """The group's ids in order, cut to ``limit + 1`` in the database: one
+    more than ``limit`` says "too many for a link" without carrying them all."""
+    return Func(
+        ArrayAgg(field_name, order_by=field_name, **options),
+        template=f"(%(expressions)s)[1:{limit + 1}]",
+        output_field=ArrayField(BigIntegerField()),
+    )
+
+
+def _counted(count: int, ids: list[int] | None, limit: int) -> Counted:
+    return Counted(count, sorted(ids or []) if count <= limit else None)
+
+
+TREND_METRICS = ("penalty_cases", "inspections")
 
 
 def monthly_trend(
-    *, year: int, half: int, codes: Iterable[str] | None
-) -> dict[str, dict[str, list[int]]]:
-    """Penalty decisions and inspections per month, this year and last.
+    *, year: int, half: int, codes: Iterable[str] | None, limit: int
+) -> dict[str, dict]:
+    """Per month, this year and last, what the ``penalty_cases`` and
+    ``inspections`` metrics count (the registry's own definition and date,
+    ``records_of``), so the months add up to the cards.
 
-    ``{"penalty_cases": {"months": [1, …], "current": [n, …], "previous": […]}, …}``;
-    one ``GROUP BY date_trunc('month', …)`` query per series and year. A month
-    links to the records by its date range (``trend_month_range``).
+    ``{"penalty_cases": {"months": [1, …], "current": [Counted, …],
+    "previous": […]}, …}``; one ``GROUP BY`` query per series and year. Read
+    live rather than from the cell's ids: joining a province's 180,000
+    inspection ids back to their rows costs three times as much.
     """
-    start, end = half_bounds(year, half)
-    months = list(range(start.month, end.month + 1))
-    result: dict[str, dict[str, list[int]]] = {}
-    for key, (base, date_field) in TREND_SERIES.items():
+    period = Period(year, half)
+    months = list(range(period.start.month, period.start.month + 6))
+    result: dict[str, dict] = {}
+    for key in TREND_METRICS:
+        metric = get_metric(key)
         result[key] = {"months": months}
-        for label, shift in (("current", 0), ("previous", 1)):
-            first, last = half_bounds(year - shift, half)
+        for label, each in (("current", period), ("previous", period.previous_year)):
             rows = (
-                _in_regions(base(), codes)
-                .filter(**{f"{date_field}__range": (first, last)})
-                .annotate(month=TruncMonth(date_field))
+                records_of(metric, each.start, each.end, None if codes is None else list(codes))
+                .annotate(month=ExtractMonth(metric.date_field))
                 .values("month")
-                .annotate(n=Count("id"))
+                .annotate(n=Count("id"), ids=_first_ids("id", limit))
                 .order_by("month")
             )
-            counts = {row["month"].month: row["n"] for row in rows}
-            result[key][label] = [counts.get(m, 0) for m in months]
+            by_month = {row["month"]: _counted(row["n"], row["ids"], limit) for row in rows}
+            result[key][label] = [by_month.get(month, Counted()) for month in months]
     return result
 
 
@@ -114,31 +148,32 @@ def trend_month_range(year: int, month: int) -> tuple[dt.date, dt.date]:
     return first, following - dt.timedelta(days=1)
 
 
-def cases_by_category(*, year: int, half: int, codes: Iterable[str] | None) -> list[dict]:
-    """Penalty decisions of the period per violation category (a case with two
-    categories counts in both), largest first."""
-    start, end = half_bounds(year, half)
+def cases_by_category(snapshot, region: str, *, limit: int) -> list[dict]:
+    """The cases of the ``penalty_cases`` cell per violation category (a case
+    with two categories counts in both), largest first."""
     rows = (
-        _in_regions(
-            CaseViolation.objects.filter(case__decided_on__range=(start, end)),
-            codes,
-            "case__region",
+        CaseViolation.objects.filter(case_id__in=cell_ids(snapshot, "penalty_cases", region))
+        .values("violation_type__category")
+        .annotate(
+            n=Count("case_id", distinct=True),
+            ids=_first_ids("case_id", limit, distinct=True),
         )
-        .values_list("violation_type__category", "case_id")
-        .distinct()
-        .order_by("violation_type__category", "case_id")
+        .order_by()
     )
-    ids: dict[str, list[int]] = defaultdict(list)
-    for category, case_id in rows:
-        ids[category].append(case_id)
     labels = dict(ViolationCategory.choices)
-    result = [
-        {"category": category, "label": labels.get(category, category), "ids": case_ids}
-        for category, case_ids in ids.items()
-    ]
-    result.sort(key=lambda row: (-len(row["ids"]), row["category"]))
-    for row in result:
-        row["value"] = len(row["ids"])
+    result = []
+    for row in rows:
+        category = row["violation_type__category"]
+        counted = _counted(row["n"], row["ids"], limit)
+        result.append(
+            {
+                "category": category,
+                "label": labels.get(category, category),
+                "value": counted.value,
+                "ids": counted.ids,
+            }
+        )
+    result.sort(key=lambda row: (-row["value"], row["category"]))
     return result
 
 
@@ -151,17 +186,12 @@ class _Median(Aggregate):
     output_field = DecimalField(max_digits=14, decimal_places=2)
 
 
-def fine_spread(*, year: int, half: int, codes: Iterable[str] | None) -> list[dict]:
-    """Min / median / max fine per violation type and region, for the period's
-    decisions with a fine: the same violation fined very differently in two
-    counties is what a reviewer wants to see (自由裁量的一致性)."""
-    start, end = half_bounds(year, half)
-    base = _in_regions(
-        CaseViolation.objects.filter(
-            case__decided_on__range=(start, end), case__fine_amount__isnull=False
-        ),
-        codes,
-        "case__region",
+def fine_spread(snapshot, region: str, *, limit: int) -> list[dict]:
+    """Min / median / max fine per violation type and region, for the cases
+    of the ``penalty_cases`` cell with a fine: the same violation fined very
+    differently in two counties is what a reviewer wants to see (自由裁量的一致性)."""
+    base = CaseViolation.objects.filter(
+        case_id__in=cell_ids(snapshot, "penalty_cases", region), case__fine_amount__isnull=False
     )
     keys = (
         "violation_type__code",
@@ -176,7 +206,7 @@ def fine_spread(*, year: int, half: int, codes: Iterable[str] | None) -> list[di
             low=Min("case__fine_amount"),
             high=Max("case__fine_amount"),
             median=_Median("case__fine_amount"),
-            case_ids=ArrayAgg("case_id", distinct=True, order_by="case_id"),
+            case_ids=_first_ids("case_id", limit, distinct=True),
         )
         .order_by(*keys)
     )
@@ -192,30 +222,30 @@ def fine_spread(*, year: int, half: int, codes: Iterable[str] | None) -> list[di
                 "min": row["low"],
                 "median": Decimal(row["median"]).quantize(Decimal("0.01")),
                 "max": row["high"],
-                "ids": row["case_ids"],
+                "ids": _counted(row["n"], row["case_ids"], limit).ids,
             }
         )
     return result
 
 
-def offsite_conversion(*, year: int, half: int, codes: Iterable[str] | None) -> dict:
-    """Of the period's non-site records turned into on-site inspections, how
-    many led to an inspection with findings (无据不查: does the evidence hold?)."""
-    start, end = half_bounds(year, half)
-    turned = _in_regions(
-        OffsiteRecord.objects.filter(
-            detected_on__range=(start, end), status=OffsiteStatus.INSPECTION_REQUESTED
-        ),
-        codes,
+def offsite_conversion(snapshot, region: str, *, limit: int) -> dict:
+    """Of the non-site records of the ``offsite_to_onsite`` cell that were
+    turned into on-site inspections, how many led to an inspection with
+    findings (无据不查: does the evidence hold?)."""
+    found = Q(Exists(Finding.objects.filter(inspection__offsite_record=OuterRef("pk"))))
+    row = OffsiteRecord.objects.filter(
+        pk__in=cell_ids(snapshot, "offsite_to_onsite", region),
+        status=OffsiteStatus.INSPECTION_REQUESTED,
+    ).aggregate(
+        turned=Count("id"),
+        turned_ids=_first_ids("id", limit),
+        found=Count("id", filter=found),
+        found_ids=_first_ids("id", limit, filter=found),
     )
-    with_findings = Exists(Finding.objects.filter(inspection__offsite_record=OuterRef("pk")))
-    rows = list(turned.annotate(found=with_findings).values_list("id", "found").order_by("id"))
-    turned_ids = [pk for pk, _ in rows]
-    found_ids = [pk for pk, found in rows if found]
     return {
-        "turned": Counted(len(turned_ids), turned_ids),
-        "found": Counted(len(found_ids), found_ids),
-        "share": _share(len(found_ids), len(turned_ids)),
+        "turned": _counted(row["turned"], row["turned_ids"], limit),
+        "found": _counted(row["found"], row["found_ids"], limit),
+        "share": _share(row["found"], row["turned"]),
     }
 
 
@@ -259,6 +289,7 @@ def _share(part: int, whole: int) -> Decimal | None:
 __all__ = [
     "Counted",
     "cases_by_category",
+    "cell_ids",
     "current_snapshot",
     "fine_spread",
     "half_bounds",

@@ -250,12 +250,9 @@ def dashboard(request):
         bulletin=bulletin_text(snapshot, region_code=cell_region or None),
         export_url=_export_url(period, region),
         charts=_charts(snapshot, cells, period, codes, region_filter, cell_region),
-        fine_spread=_with_links(
-            selectors.fine_spread(year=period.year, half=period.half, codes=codes),
-            "cases.PenaltyCase",
-        ),
+        fine_spread=_fine_spread(snapshot, cell_region, period),
         conversion=_linked_counts(
-            selectors.offsite_conversion(year=period.year, half=period.half, codes=codes),
+            selectors.offsite_conversion(snapshot, cell_region, limit=MAX_IDS_IN_URL),
             "cases.OffsiteRecord",
             _conversion_filters(period, region_filter),
         ),
@@ -276,8 +273,10 @@ def records_url(model_label: str, ids, **filters) -> str | None:
     """The admin list of ``ids`` when they fit in a URL; else the admin list
     filtered to the same definition (``filters``: the same lookups the
     selector used), so a province-size number still opens its records."""
-    if len(ids) <= MAX_IDS_IN_URL or not filters:
+    if ids is not None and len(ids) <= MAX_IDS_IN_URL:
         return changelist_url(model_label, ids)
+    if not filters:
+        return None  # no list would hold exactly these records
     return changelist_url(model_label, None, **filters)
 
 
@@ -285,9 +284,17 @@ def _in_scope(filters: dict, region_filter: str) -> dict:
     return {**filters, "region__in": region_filter} if region_filter else filters
 
 
-def _with_links(rows: list[dict], model_label: str) -> list[dict]:
+def _fine_spread(snapshot, cell_region: str, period: Period) -> list[dict]:
+    start, end = selectors.half_bounds(period.year, period.half)
+    rows = selectors.fine_spread(snapshot, cell_region, limit=MAX_IDS_IN_URL)
     for row in rows:
-        row["url"] = changelist_url(model_label, row["ids"])
+        filters = {
+            "violation_type": row["code"],
+            "region__in": row["region"],
+            "decided_on__gte": start,
+            "decided_on__lte": end,
+        }
+        row["url"] = records_url("cases.PenaltyCase", row["ids"], **filters)
     return rows
 
 
@@ -334,24 +341,26 @@ def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_reg
             )
         by_region["series"].append({"name": metric.label if metric else key, "data": points})
 
-    trend = selectors.monthly_trend(year=period.year, half=period.half, codes=codes)
+    trend = selectors.monthly_trend(
+        year=period.year, half=period.half, codes=codes, limit=MAX_IDS_IN_URL
+    )
     trend_chart = {"months": [f"{m}月" for m in trend["penalty_cases"]["months"]], "series": []}
     labels = {"penalty_cases": "处罚案件", "inspections": "现场检查"}
-    for key, (base_model, date_field) in {
-        "penalty_cases": ("cases.PenaltyCase", "decided_on"),
-        "inspections": ("cases.Inspection", "inspected_on"),
-    }.items():
+    for key in selectors.TREND_METRICS:
+        metric = get_metric(key)
+        model_label, date_field = metric.get_record_model()._meta.label, metric.date_field
         for which, year in (("current", period.year), ("previous", period.year - 1)):
             data = []
-            for month, count in zip(trend[key]["months"], trend[key][which], strict=True):
+            for month, counted in zip(trend[key]["months"], trend[key][which], strict=True):
                 first, last = selectors.trend_month_range(year, month)
-                filters = {f"{date_field}__gte": first, f"{date_field}__lte": last}
-                if region_filter:
-                    filters["region__in"] = region_filter
-                data.append({"value": count, "url": changelist_url(base_model, None, **filters)})
+                filters = _in_scope(
+                    {f"{date_field}__gte": first, f"{date_field}__lte": last}, region_filter
+                )
+                url = records_url(model_label, counted.ids, **filters)
+                data.append({"value": counted.value, "url": url})
             trend_chart["series"].append({"name": f"{labels[key]}（{year}年）", "data": data})
 
-    categories = selectors.cases_by_category(year=period.year, half=period.half, codes=codes)
+    categories = selectors.cases_by_category(snapshot, cell_region, limit=MAX_IDS_IN_URL)
     start, end = selectors.half_bounds(period.year, period.half)
     category_chart = [
         {

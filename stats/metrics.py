@@ -411,6 +411,21 @@ def _aggregate(metric: Metric, condition: str, value: str) -> str:
     return f"round(avg({value}) FILTER (WHERE {condition})::numeric, 2)"
 
 
+def records_of(metric: Metric, start: dt.date, end: dt.date, region_codes: list[str] | None = None):
+    """The rows a metric counts whose date lies in [start, end), within a
+    scope (``None``: everything): the registry's definition as a queryset,
+    for a view that cuts the period finer (the dashboard's months)."""
+    date = metric.date_field
+    queryset = (
+        metric.get_model()
+        ._default_manager.filter(metric.filter)
+        .filter(**{f"{date}__gte": start, f"{date}__lt": end})
+    )
+    if region_codes is not None:
+        queryset = queryset.filter(**{f"{metric.region_field}__in": list(region_codes)})
+    return queryset
+
+
 def _reads(metric: Metric) -> tuple:
     """What decides the rows a metric reads, besides its own filter."""
     return (metric.model, metric.date_field, metric.region_field, metric.record_field)

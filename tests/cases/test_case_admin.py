@@ -128,6 +128,9 @@ class TestList:
         assert listed(client.get(CHANGELIST, {"source__exact": "complaint"})) == [clue.pk]
         assert listed(client.get(CHANGELIST, {"region": BAZHOU})) == [elsewhere.pk]
         assert listed(client.get(CHANGELIST, {"violation_category": "eia"})) == [filed.pk]
+        # A violation type by its code, typed in any case (the dashboard's fine spread).
+        assert listed(client.get(CHANGELIST, {"violation_type": "eia-31-1"})) == [filed.pk]
+        assert listed(client.get(CHANGELIST, {"violation_type": "NO-SUCH"})) == []
 
     def test_searches_number_enterprise_name_and_code(
         self, client_as, inspector, make_case, sanhe_enterprise

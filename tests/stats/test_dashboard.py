@@ -305,7 +305,7 @@ def test_a_large_funnel_stage_links_to_the_filtered_list(monkeypatch, built_city
 
 
 def test_numbers_with_too_many_ids_for_a_url_link_to_the_same_records_by_filter(
-    monkeypatch, snapshot, cases, manager, client
+    monkeypatch, cases, manager, client
 ):
     """Categories and the conversion figures of a province run to thousands of
     records: their links then filter the admin list by the selector's own
@@ -320,6 +320,9 @@ def test_numbers_with_too_many_ids_for_a_url_link_to_the_same_records_by_filter(
     offsite(EnterpriseFactory(region_id=BAZHOU), date(2024, 2, 4), 4, status="inspection_requested")
     finding(inspection(enterprise, date(2024, 2, 5), trigger="offsite", offsite_record=found))
     inspection(enterprise, date(2024, 2, 6), trigger="offsite", offsite_record=clean)
+    from stats.services import build_half_year
+
+    build_half_year(**PERIOD)
     monkeypatch.setattr(dashboard_views, "MAX_IDS_IN_URL", 0)
     client.force_login(manager)
 
@@ -339,6 +342,11 @@ def test_numbers_with_too_many_ids_for_a_url_link_to_the_same_records_by_filter(
     city = client.get(URL, PERIOD).context
     assert listed(city["conversion"]["turned"]["url"]) == 3
     assert listed(city["charts"]["categories"][0]["url"]) == 2
+    assert city["fine_spread"]
+    for row in city["fine_spread"]:
+        assert listed(row["url"]) == row["count"]
+    march = city["charts"]["trend"]["series"][0]["data"][2]  # 处罚案件, this year, March
+    assert march["value"] == 1 and listed(march["url"]) == 1
 
 
 def _records_link(client, monkeypatch, **query) -> str:

@@ -1,4 +1,5 @@
-"""The dashboard's own reads: monthly trend, categories and consistency views."""
+"""The dashboard's own reads: monthly trend, categories and consistency views,
+drawn from the records of the snapshot's cells."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from stats import dashboard_selectors as selectors
+from stats.services import build_half_year
 from tests.cases.feedback_support import (
     finding,
     inspection,
@@ -21,6 +23,11 @@ from tests.factories import VIOLATION_MINOR, EnterpriseFactory
 pytestmark = pytest.mark.django_db
 
 H1_2024 = {"year": 2024, "half": 1}
+LIMIT = 200
+
+
+def _snapshot():
+    return build_half_year(**H1_2024)
 
 
 def _decided(region: str, on: date, fine: str):
@@ -42,7 +49,8 @@ def test_fine_spread_per_violation_type_and_region_with_the_median():
     bazhou = _decided(BAZHOU, date(2024, 5, 1), "30000")
     _decided(SANHE, date(2023, 5, 1), "90000")  # last year: not in the period
 
-    rows = selectors.fine_spread(**H1_2024, codes=None)
+    snapshot = _snapshot()
+    rows = selectors.fine_spread(snapshot, "", limit=LIMIT)
 
     assert [(row["code"], row["region"]) for row in rows] == [
         (VIOLATION_MINOR, BAZHOU),
@@ -62,7 +70,9 @@ def test_fine_spread_per_violation_type_and_region_with_the_median():
     )
     assert rows[1]["ids"] == sorted(case.pk for case in sanhe)
     assert rows[0]["ids"] == [bazhou.pk]
-    assert [row["region"] for row in selectors.fine_spread(**H1_2024, codes=[SANHE])] == [SANHE]
+    assert [row["region"] for row in selectors.fine_spread(snapshot, SANHE, limit=LIMIT)] == [SANHE]
+    # Beyond the limit the ids stay behind (the dashboard links by a filter).
+    assert selectors.fine_spread(snapshot, SANHE, limit=2)[0]["ids"] is None
 
 
 def test_monthly_trend_this_year_against_last():
@@ -72,24 +82,46 @@ def test_monthly_trend_this_year_against_last():
     _decided(SANHE, date(2023, 1, 15), "10000")
     _decided(SANHE, date(2024, 7, 1), "10000")  # second half
 
-    trend = selectors.monthly_trend(**H1_2024, codes=None)["penalty_cases"]
-    sanhe = selectors.monthly_trend(**H1_2024, codes=[SANHE])["penalty_cases"]
+    snapshot = _snapshot()
+    trend = selectors.monthly_trend(**H1_2024, codes=None, limit=LIMIT)["penalty_cases"]
+    sanhe = selectors.monthly_trend(**H1_2024, codes=[SANHE], limit=LIMIT)["penalty_cases"]
 
-    assert trend == {
-        "months": [1, 2, 3, 4, 5, 6],
-        "current": [0, 0, 2, 0, 0, 1],
-        "previous": [1, 0, 0, 0, 0, 0],
-    }
-    assert sanhe["current"] == [0, 0, 2, 0, 0, 0]
+    assert trend["months"] == [1, 2, 3, 4, 5, 6]
+    assert [c.value for c in trend["current"]] == [0, 0, 2, 0, 0, 1]
+    assert [c.value for c in trend["previous"]] == [1, 0, 0, 0, 0, 0]
+    assert [c.value for c in sanhe["current"]] == [0, 0, 2, 0, 0, 0]
+    assert len(trend["current"][2].ids) == 2
+    # The months add up to the card: the same records as the cell.
+    assert (
+        selectors.monthly_trend(**H1_2024, codes=None, limit=1)["penalty_cases"]["current"][2].ids
+        is None
+    )
+    cell = snapshot.cells.get(metric="penalty_cases", region="")
+    assert sum(c.value for c in trend["current"]) == cell.value
+    assert sorted(i for c in trend["current"] for i in c.ids) == cell.record_ids
+
+
+def test_the_trend_counts_only_what_the_card_counts():
+    _decided(SANHE, date(2024, 3, 1), "10000")
+    waived = _decided(SANHE, date(2024, 4, 1), "10000")
+    waived.status, waived.fine_amount = "no_penalty", None
+    waived.save(update_fields=["status", "fine_amount"])
+
+    trend = selectors.monthly_trend(**H1_2024, codes=None, limit=LIMIT)["penalty_cases"]
+
+    # A waiver is decided but is no penalty case: not in the card, not in the months.
+    assert [c.value for c in trend["current"]] == [0, 0, 1, 0, 0, 0]
 
 
 def test_cases_by_category_carry_their_ids():
     case = _decided(SANHE, date(2024, 3, 1), "10000")
 
-    rows = selectors.cases_by_category(**H1_2024, codes=None)
+    snapshot = _snapshot()
+    rows = selectors.cases_by_category(snapshot, "", limit=LIMIT)
 
     assert rows == [{"category": "air", "label": "大气", "ids": [case.pk], "value": 1}]
-    assert selectors.cases_by_category(**H1_2024, codes=[BAZHOU]) == []
+    assert selectors.cases_by_category(snapshot, BAZHOU, limit=LIMIT) == []
+    assert selectors.cases_by_category(snapshot, "", limit=0)[0]["ids"] is None
 
 
 def test_offsite_conversion_counts_records_whose_inspection_found_a_problem():
@@ -100,12 +132,14 @@ def test_offsite_conversion_counts_records_whose_inspection_found_a_problem():
     finding(inspection(enterprise, date(2024, 2, 5), trigger="offsite", offsite_record=found))
     inspection(enterprise, date(2024, 2, 6), trigger="offsite", offsite_record=clean)
 
-    result = selectors.offsite_conversion(**H1_2024, codes=None)
+    snapshot = _snapshot()
+    result = selectors.offsite_conversion(snapshot, "", limit=LIMIT)
 
     assert result["turned"].ids == [found.pk, clean.pk]
     assert result["found"].ids == [found.pk]
     assert result["share"] == Decimal("50.0")
-    assert selectors.offsite_conversion(**H1_2024, codes=[BAZHOU])["share"] is None
+    assert selectors.offsite_conversion(snapshot, BAZHOU, limit=LIMIT)["share"] is None
+    assert selectors.offsite_conversion(snapshot, "", limit=1)["turned"].ids is None
 
 
 def test_recurrence_within_twelve_months_of_assistance():
