@@ -40,6 +40,7 @@ import zlib
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
+from accounts.choices import RegionLevel
 from accounts.models import Region
 from ecoenforce.errors import ConflictError, DomainError
 from stats.metrics import DEFINITION_VERSION, METRICS, Period, insert_cells, metric_groups
@@ -145,7 +146,40 @@ def _compute(snapshot: HalfYearSnapshot, period: Period, codes: list[str] | None
             insert_cells(group, period, codes, table=table, snapshot_id=snapshot.pk)
             done += len(group)
             progress.set(int(95 * done / len(METRICS)))
+        _complete_counties(snapshot, codes, table)
     return as_of
+
+
+def _complete_counties(snapshot: HalfYearSnapshot, codes: list[str] | None, table: str) -> None:
+    """Every county of the scope gets a cell for every metric: zero (an
+    average: none) where it had nothing in either period, so a county's
+    bulletin, table and chart read like the city's rather than leaving out
+    what happened not to occur there."""
+    keys = [metric.key for metric in METRICS]
+    averages = [metric.kind == "avg" for metric in METRICS]
+    region_table = Region._meta.db_table
+    in_scope = "" if codes is None else "AND r.code = ANY(%(codes)s)"
+    sql = f"""
+        INSERT INTO "{table}" (snapshot_id, metric, region, value, previous,
+            record_ids, previous_record_ids, record_count, previous_record_count)
+        SELECT %(snapshot)s, m.key, r.code,
+               CASE WHEN m.average THEN NULL ELSE 0 END,
+               CASE WHEN m.average THEN NULL ELSE 0 END, '{{}}', '{{}}', 0, 0
+          FROM unnest(%(keys)s::text[], %(averages)s::boolean[]) AS m(key, average)
+         CROSS JOIN "{region_table}" r
+         WHERE r.level = %(county)s {in_scope}
+           AND NOT EXISTS (SELECT 1 FROM "{table}" c WHERE c.snapshot_id = %(snapshot)s
+                             AND c.metric = m.key AND c.region = r.code)
+    """
+    params = {
+        "snapshot": snapshot.pk,
+        "keys": keys,
+        "averages": averages,
+        "county": RegionLevel.COUNTY,
+        "codes": list(codes or []),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def build_half_year(

@@ -317,3 +317,25 @@ def test_the_grouped_statements_store_what_each_metric_alone_answers():
         value, previous, ids, previous_ids = stored[key]
         assert (value or 0, previous or 0, ids, previous_ids) == (0, 0, [], []), key
     assert any(len(group) > 1 for group in metric_groups())
+
+
+@pytest.mark.django_db
+def test_every_county_of_the_scope_has_every_metric():
+    from accounts.models import Region
+    from stats.bulletin import bulletin_text
+
+    build_city()
+    snapshot = build_half_year(year=2024, half=1)
+    counties = set(Region.objects.filter(level="county").values_list("code", flat=True))
+    keys = {metric.key for metric in METRICS}
+    cells = set(snapshot.cells.exclude(region="").values_list("metric", "region"))
+    assert {(key, code) for key in keys for code in counties} <= cells
+    # 安次区 had nothing at all: zeros (an average: none), no ids.
+    quiet = cell_values(snapshot, "131002")
+    assert quiet["penalty_cases"] == (0, 0) and quiet["service_rating_avg"] == (None, None)
+    text = bulletin_text(snapshot, region_code="131002")["enforcement"]
+    assert text.startswith("上半年，安次区环境违法处罚案件0件，同比持平；")
+    # A county's snapshot completes its own county only.
+    county = build_half_year(year=2024, half=1, region_code=SANHE)
+    assert set(county.cells.values_list("region", flat=True)) == {"", SANHE}
+    assert county.cells.filter(region=SANHE).count() == len(METRICS)
