@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import ChoicesDropdownFilter, DropdownFilter, RangeDateFilter
@@ -39,7 +39,7 @@ from cases.admin_pages import (
     run_service_form,
 )
 from cases.choices import DismissalReason, OffsiteStatus
-from cases.models import Finding, OffsiteRecord
+from cases.models import OffsiteRecord
 from companies.admin import RegionFilter
 
 S = OffsiteStatus
@@ -131,7 +131,7 @@ class InspectionFoundFilter(DropdownFilter):
         return [("yes", "发现问题"), ("no", "未发现问题")]
 
     def queryset(self, request, queryset):
-        found = Exists(Finding.objects.filter(inspection__offsite_record=OuterRef("pk")))
+        found = offsite_selectors.inspection_found()
         if self.value() == "yes":
             return queryset.filter(found)
         if self.value() == "no":

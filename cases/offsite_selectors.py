@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from accounts.selectors import restrict_to_regions
-from cases.models import Inspection, OffsiteRecord, OffsiteTriageStep, PenaltyCase
+from cases.models import Finding, Inspection, OffsiteRecord, OffsiteTriageStep, PenaltyCase
 
 
 def offsite_record_list(*, user, filters: dict | None = None) -> QuerySet[OffsiteRecord]:
@@ -35,3 +35,9 @@ def offsite_record_get(*, user, pk: int) -> OffsiteRecord:
 
 def offsite_triage_history(record: OffsiteRecord) -> QuerySet[OffsiteTriageStep]:
     return record.triage_steps.select_related("actor__officer").order_by("at", "id")
+
+
+def inspection_found() -> Exists:
+    """Whether an on-site inspection made from a non-site record found a
+    problem (无据不查: did the evidence hold?), as an expression on the record."""
+    return Exists(Finding.objects.filter(inspection__offsite_record=OuterRef("pk")))

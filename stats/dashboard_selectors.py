@@ -20,7 +20,6 @@ from decimal import Decimal
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.contrib.postgres.fields import ArrayField
-from django.db import connection
 from django.db.models import (
     Aggregate,
     BigIntegerField,
@@ -37,9 +36,6 @@ from django.db.models import (
 from django.db.models.functions import ExtractMonth
 from django.http import Http404
 
-from accounts.choices import RegionLevel
-from accounts.models import Region
-from accounts.selectors import region_visible, takes_in_every_county, visible_region_codes
 from cases.choices import (
     FindingSeverity,
     LadderStep,
@@ -52,8 +48,10 @@ from cases.models import (
     LadderDecision,
     OffsiteRecord,
 )
+from cases.offsite_selectors import inspection_found
 from stats.metrics import Period, get_metric, records_of
 from stats.models import HalfYearSnapshot, SnapshotCell, SnapshotStatus
+from stats.selectors import NotVisible, snapshot_view
 
 # "Within 12 months" of an assistance decision: the ladder's own window.
 RECURRENCE_WINDOW = dt.timedelta(days=365)
@@ -232,7 +230,7 @@ def offsite_conversion(snapshot, region: str, *, limit: int) -> dict:
     """Of the non-site records of the ``offsite_to_onsite`` cell that were
     turned into on-site inspections, how many led to an inspection with
     findings (无据不查: does the evidence hold?)."""
-    found = Q(Exists(Finding.objects.filter(inspection__offsite_record=OuterRef("pk"))))
+    found = Q(inspection_found())
     row = OffsiteRecord.objects.filter(
         pk__in=cell_ids(snapshot, "offsite_to_onsite", region),
         status=OffsiteStatus.INSPECTION_REQUESTED,
@@ -290,7 +288,7 @@ __all__ = [
     "Counted",
     "cases_by_category",
     "cell_ids",
-    "current_snapshot",
+    "cell_records_by_status",
     "fine_spread",
     "half_bounds",
     "monthly_trend",
@@ -305,50 +303,19 @@ __all__ = [
 # --- Snapshots a user may read ------------------------------------------------
 
 
-def current_snapshot(*, year: int, half: int, region_code: str | None):
-    """The current snapshot of a period for a scope (``None`` = the whole city)."""
-    return (
-        HalfYearSnapshot.objects.filter(
-            year=year,
-            half=half,
-            scope_region_id=region_code or None,
-            is_current=True,
-            status=SnapshotStatus.READY,
-        )
-        .select_related("scope_region")
-        .first()
-    )
-
-
 def readable_snapshot(user, *, year: int, half: int, region_code: str | None):
-    """The snapshot ``user`` may read for a period and region, and the region
-    codes to keep (``None``: all of it). A county user reads their region's own
-    snapshot, or failing that their region's rows of the city's snapshot.
-    Raises Http404 when there is none or the region is outside the user's scope."""
-    codes = visible_region_codes(user)
-    if region_code and not region_visible(user, region_code):
+    """The current snapshot ``user`` may read for a period and region, and
+    the region codes to keep (``None``: all of it): the API's rule
+    (``stats.selectors.snapshot_view``) — a region's own snapshot, or its
+    rows of the city's. Raises Http404 when there is none or the region is
+    outside the user's scope."""
+    try:
+        view = snapshot_view(user=user, period=Period(year, half), region=region_code)
+    except NotVisible:
+        raise Http404 from None
+    if view.current is None:
         raise Http404
-    if codes is not None and not region_code:
-        raise Http404
-    if region_code:
-        own = current_snapshot(year=year, half=half, region_code=region_code)
-        if own is not None:
-            return own, None
-        city = current_snapshot(year=year, half=half, region_code=None)
-        if city is None:
-            raise Http404
-        level = Region.objects.filter(code=region_code).values_list("level", flat=True).first()
-        if level == RegionLevel.COUNTY:
-            return city, [region_code]
-        # The city's snapshot holds a cell per county; a city's or province's
-        # numbers are its total only when the region takes in every county.
-        if level is not None and takes_in_every_county(region_code):
-            return city, None
-        raise Http404
-    snapshot = current_snapshot(year=year, half=half, region_code=None)
-    if snapshot is None:
-        raise Http404
-    return snapshot, None
+    return view.current, ([view.cell_region] if view.cell_region else None)
 
 
 def running_build(*, year: int, half: int, region_code: str | None):
@@ -365,19 +332,15 @@ def running_build(*, year: int, half: int, region_code: str | None):
     )
 
 
-def cell_records_by_status(cell_id: int, *, limit: int) -> dict[str, tuple[int, list[int] | None]]:
-    """The non-site records behind a snapshot cell, counted per status inside
-    the database (a province's cell holds hundreds of thousands of ids):
-    status → (count, the ids when there are at most ``limit``, else None)."""
-    sql = (
-        "SELECT o.status, count(*), (array_agg(o.id ORDER BY o.id))[1:%s] "
-        f'FROM "{OffsiteRecord._meta.db_table}" o JOIN ('
-        f'SELECT unnest(record_ids) AS id FROM "{SnapshotCell._meta.db_table}" WHERE id = %s'
-        ") AS cell ON cell.id = o.id GROUP BY o.status"
+def cell_records_by_status(snapshot, metric: str, region: str, *, limit: int) -> dict:
+    """The records behind one cell counted per status, joined inside the
+    database (a province's cell holds hundreds of thousands of ids):
+    status → ``Counted`` (ids only when there are at most ``limit``)."""
+    model = get_metric(metric).get_record_model()
+    rows = (
+        model._default_manager.filter(pk__in=cell_ids(snapshot, metric, region))
+        .values("status")
+        .annotate(n=Count("id"), ids=_first_ids("id", limit))
+        .order_by()
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [limit, cell_id])
-        return {
-            status: (count, ids if count <= limit else None)
-            for status, count, ids in cursor.fetchall()
-        }
+    return {row["status"]: _counted(row["n"], row["ids"], limit) for row in rows}

@@ -38,7 +38,7 @@ from accounts.selectors import region_visible, user_roles, visible_region_codes
 from ecoenforce.errors import DomainError
 from stats import dashboard_selectors as selectors
 from stats import selectors as cell_selectors
-from stats.bulletin import bulletin_text, format_change, format_value
+from stats.bulletin import PERIOD_WORDS, bulletin_text, format_change, format_value
 from stats.metrics import Period, change_of, get_metric
 from stats.models import HalfYearSnapshot, SnapshotStatus
 
@@ -96,8 +96,8 @@ def changelist_url(model_label: str, ids, **filters) -> str | None:
 def linked_cells(snapshot):
     """The snapshot's cells for display, without their id lists: the lists of
     small cells come along (``small_ids``, ``small_previous_ids``) for
-    changelist links; a large cell links to the API list and its ids stay in
-    the database."""
+    changelist links; a large cell links to the dashboard's records list
+    (``dashboard_records``) and its ids stay in the database."""
     ids_type = ArrayField(BigIntegerField())
 
     def small(column: str, count: str):
@@ -396,7 +396,9 @@ def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_reg
             }
         )
     funnel.extend(
-        _onsite_split(cells.get(("offsite_to_onsite", cell_region)), period, region_filter)
+        _onsite_split(
+            snapshot, cells.get(("offsite_to_onsite", cell_region)), period, region_filter
+        )
     )
     return {
         "trend": trend_chart,
@@ -406,30 +408,28 @@ def _charts(snapshot, cells, period: Period, codes, region_filter: str, cell_reg
     }
 
 
-def _onsite_split(cell, period: Period, region_filter: str) -> list[dict]:
+def _onsite_split(snapshot, cell, period: Period, region_filter: str) -> list[dict]:
     """The "turned on-site" stage split into inspections and cases, from the
-    cell's own ids (so the two add up to the cell), counted in the database.
-    A part with few records links to them by id; a larger one to the
-    changelist filtered as the metric is (status, detection date, regions)."""
+    cell's own records (so the two add up to the cell), counted in the
+    database. A part with few records links to them by id; a larger one to
+    the changelist filtered as the metric is (status, detection date, regions)."""
     if cell is None:
         return []
     from cases.choices import OffsiteStatus
 
-    statuses = (OffsiteStatus.INSPECTION_REQUESTED, OffsiteStatus.CASE_OPENED)
-    counts = selectors.cell_records_by_status(cell.pk, limit=MAX_IDS_IN_URL)
+    counts = selectors.cell_records_by_status(
+        snapshot, cell.metric, cell.region, limit=MAX_IDS_IN_URL
+    )
     parts = []
-    for status in statuses:
-        count, ids = counts.get(status, (0, []))
-        if ids is None:
-            filters = {
-                "status": status,
-                "detected_on__gte": period.start,
-                "detected_on__lt": period.end,
-            }
-            url = changelist_url("cases.OffsiteRecord", None, **_in_scope(filters, region_filter))
-        else:
-            url = changelist_url("cases.OffsiteRecord", ids)
-        parts.append({"name": status.label, "value": count, "url": url})
+    for status in (OffsiteStatus.INSPECTION_REQUESTED, OffsiteStatus.CASE_OPENED):
+        counted = counts.get(status, selectors.Counted())
+        filters = {
+            "status": status,
+            "detected_on__gte": period.start,
+            "detected_on__lt": period.end,
+        }
+        url = records_url("cases.OffsiteRecord", counted.ids, **_in_scope(filters, region_filter))
+        parts.append({"name": status.label, "value": counted.value, "url": url})
     return parts
 
 
@@ -487,7 +487,6 @@ def dashboard_progress(request, pk: int):
 
 
 RECORDS_PER_PAGE = 50
-HALF_WORDS = {1: "上半年", 2: "下半年"}
 
 # The columns of the records list per record model, after 编号/日期/企业/区划:
 # (heading, key of stats.selectors.record_row).
@@ -557,7 +556,7 @@ def dashboard_records(request, period: str, metric: str):
     year = parsed.year - 1 if previous else parsed.year
     context = {
         **admin.site.each_context(request),
-        "title": f"{definition.label}：{region_name}，{year}年{HALF_WORDS[parsed.half]}",
+        "title": f"{definition.label}：{region_name}，{year}年{PERIOD_WORDS[parsed.half]}",
         "metric": definition,
         "snapshot": view.current,
         "previous": previous,

@@ -72,6 +72,7 @@ def snapshot_view(*, user, period: Period, region: str | None) -> SnapshotView:
         HalfYearSnapshot.objects.filter(year=period.year, half=period.half)
         .filter(scopes)
         .filter(Q(is_current=True) | Q(status__in=UNFINISHED))
+        .select_related("scope_region")
         .order_by("-created_at")
     )
 

@@ -40,6 +40,7 @@ class HalfYearExportView(APIView):
             request.user, year=year, half=half, region_code=region_code
         )
         response = HttpResponse(snapshot_xlsx(snapshot, region_codes=codes), XLSX_CONTENT_TYPE)
-        filename = export_filename(snapshot, region_code)
+        # A county user who names no region reads their county.
+        filename = export_filename(snapshot, region_code or (codes[0] if codes else None))
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
