@@ -188,6 +188,7 @@ class OfficerCreateForm(ServiceModelForm):
             certificate_valid_until=data["certificate_valid_until"],
             region_codes=[region.code for region in data["regions"]],
             phone=data["phone"],
+            actor=self.request.user if self.request else None,
         )
 
 
@@ -224,6 +225,7 @@ class OfficerChangeForm(ServiceModelForm):
             region_codes=[region.code for region in data["regions"]],
             phone=data["phone"],
             is_active=data["is_active"],
+            actor=self.request.user if self.request else None,
         )
 
 

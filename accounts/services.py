@@ -15,7 +15,8 @@ from django.db.models.functions import Concat, Substr
 from accounts.choices import RegionLevel
 from accounts.models import Officer, Region, Unit
 from accounts.roles import ROLE_GROUP_NAMES, STAFF_ROLES, Role
-from ecoenforce.errors import DomainError, ErrorItem, ValidationFailed
+from accounts.selectors import visible_region_codes
+from ecoenforce.errors import DomainError, ErrorItem, Forbidden, ValidationFailed
 
 User = get_user_model()
 # "Not given" for fields where None is a value (clearing the unit or the date).
@@ -83,9 +84,15 @@ def officer_create(
     certificate_valid_until: date | None = None,
     region_codes: list[str] | None = None,
     phone: str = "",
+    actor=None,
 ) -> Officer:
-    """Create a login with its officer profile, role groups and region scope."""
+    """Create a login with its officer profile, role groups and region scope.
+    ``actor`` (the administrator at the door) may give only regions of their
+    own scope."""
+    _ensure_scope_within(actor, region_codes=region_codes, unit=unit)
     errors: list[ErrorItem] = []
+    if not password:
+        errors.append(ErrorItem("password", "required", "请设置密码"))
     role_values = _check_roles(roles)
     if User.objects.filter(username=username).exists():
         errors.append(ErrorItem("username", "duplicate", f"用户名 {username} 已被使用"))
@@ -98,7 +105,8 @@ def officer_create(
             ErrorItem("badge_number", "required", "执法人员、法制审核和负责人须填写执法证号")
         )
     try:
-        validate_password(password, User(username=username))
+        if password:
+            validate_password(password, User(username=username))
     except DjangoValidationError as exc:
         errors.extend(ErrorItem("password", "weak_password", str(m)) for m in exc.messages)
     regions = regions_from_codes(region_codes or []) if region_codes else []
@@ -133,14 +141,26 @@ def officer_update(
     region_codes: list[str] | None = None,
     phone: str | None = None,
     is_active: bool | None = None,
+    actor=None,
 ) -> Officer:
     """Change an officer's profile, roles or scope.
 
     ``None`` leaves a field as is, except ``unit`` and
     ``certificate_valid_until``, which ``None`` clears and ``UNSET`` (the
-    default) leaves as is.
+    default) leaves as is. ``actor`` (the administrator at the door) may give
+    only regions of their own scope.
     """
     officer = Officer.objects.select_for_update().get(pk=officer.pk)
+    if region_codes is not None or unit is not UNSET:
+        _ensure_scope_within(
+            actor,
+            region_codes=(
+                region_codes
+                if region_codes is not None
+                else list(officer.regions.values_list("code", flat=True))
+            ),
+            unit=officer.unit if unit is UNSET else unit,
+        )
     if badge_number is not None:
         badge_number = badge_number.strip() or None
         if (
@@ -169,6 +189,26 @@ def officer_update(
     if region_codes is not None:
         officer.regions.set(regions_from_codes(region_codes))
     return officer
+
+
+def _ensure_scope_within(actor, *, region_codes, unit) -> None:
+    """A county-scoped administrator gives an officer only regions of their
+    own scope, and never none at all (an officer without regions or unit
+    regions sees the whole city)."""
+    if actor is None:
+        return
+    codes = visible_region_codes(actor)
+    if codes is None:
+        return
+    chosen = set(region_codes or [])
+    if unit is not None:
+        chosen |= set(unit.regions.values_list("code", flat=True))
+    if not chosen or not chosen <= codes:
+        raise Forbidden(
+            "只能为本辖区内的行政区划设置执法人员（须指定行政区划或所属单位）",
+            code="outside_scope",
+            field="regions",
+        )
 
 
 def county_regions_of(city_code: str) -> list[Region]:

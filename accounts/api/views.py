@@ -48,11 +48,9 @@ class OfficerViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        if not data.get("password"):
-            raise DomainError("请设置密码", code="required", field="password")
         officer = services.officer_create(
             username=data["user"]["username"],
-            password=data["password"],
+            password=data.get("password", ""),
             name=data["name"],
             roles=data.get("roles", []),
             badge_number=data.get("badge_number"),
@@ -60,6 +58,7 @@ class OfficerViewSet(
             certificate_valid_until=data.get("certificate_valid_until"),
             region_codes=data.get("regions", []),
             phone=data.get("phone", ""),
+            actor=request.user,
         )
         officer = self.get_queryset().get(pk=officer.pk)
         return Response(self.get_serializer(officer).data, status=status.HTTP_201_CREATED)
@@ -88,6 +87,7 @@ class OfficerViewSet(
             region_codes=data["regions"] if "regions" in request.data else None,
             phone=data.get("phone"),
             is_active=data.get("user", {}).get("is_active"),
+            actor=request.user,
         )
         officer = self.get_queryset().get(pk=officer.pk)
         return Response(self.get_serializer(officer).data)

@@ -143,3 +143,46 @@ def test_certificate_date_can_be_cleared_and_is_kept_when_absent(api_as, adminis
     client.patch(url, {"certificate_valid_until": None}, format="json")
     inspector.officer.refresh_from_db()
     assert inspector.officer.certificate_valid_until is None
+
+
+@pytest.mark.django_db
+class TestCountyAdministrator:
+    """A county-scoped administrator gives officers only their own regions,
+    through the API as through the admin: the check is in the service."""
+
+    @pytest.fixture
+    def county_admin(self):
+        from accounts.roles import Role
+
+        return OfficerFactory(roles=[Role.ADMINISTRATOR], regions=[SANHE], badge_number=None).user
+
+    def test_only_regions_of_their_scope(self, api_as, county_admin):
+        from tests.conftest import BAZHOU
+
+        client = api_as(county_admin)
+        for regions in ([BAZHOU], [SANHE, BAZHOU], []):
+            response = client.post(URL, new_officer(regions=regions), format="json")
+            assert response.status_code == 403, regions
+            assert response.json()["errors"][0]["code"] == "outside_scope"
+        assert not User.objects.filter(username="zhangsan").exists()
+        response = client.post(URL, new_officer(regions=[SANHE]), format="json")
+        assert response.status_code == 201, response.json()
+
+    def test_no_widening_an_officer_of_their_scope(self, api_as, county_admin, inspector):
+        from tests.conftest import BAZHOU
+
+        url = f"{URL}{inspector.officer.pk}/"
+        response = api_as(county_admin).patch(url, {"regions": [BAZHOU]}, format="json")
+        assert response.status_code == 403
+        assert list(inspector.officer.regions.values_list("code", flat=True)) == [SANHE]
+
+    def test_a_password_is_required(self, api_as, administrator):
+        data = new_officer()
+        del data["password"]
+        response = api_as(administrator).post(URL, data, format="json")
+        assert response.status_code == 400
+        assert response.json()["errors"][0] == {
+            "field": "password",
+            "code": "required",
+            "message": "请设置密码",
+        }
