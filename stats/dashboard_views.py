@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Region
 from accounts.roles import STATS_BUILDER_ROLES
 from accounts.selectors import region_visible, user_roles, visible_region_codes
-from ecoenforce.errors import DomainError
+from ecoenforce.errors import DomainError, Forbidden
 from stats import dashboard_selectors as selectors
 from stats import selectors as cell_selectors
 from stats.bulletin import PERIOD_WORDS, bulletin_text, format_change, format_value
@@ -450,11 +450,12 @@ def dashboard_build(request):
     region = request.POST.get("region") or None
     if region and not region_visible(user, region):
         raise Http404
-    if region is None and visible_region_codes(user) is not None:
-        raise PermissionDenied
-    snapshot = snapshot_request(
-        year=period.year, half=period.half, region_code=_scope_code(user, region), actor=user
-    )
+    try:
+        snapshot = snapshot_request(
+            year=period.year, half=period.half, region_code=_scope_code(user, region), actor=user
+        )
+    except Forbidden as exc:
+        raise PermissionDenied(exc.message) from exc
     query = {"year": period.year, "half": period.half, "build": snapshot.pk}
     if region:
         query["region"] = region

@@ -42,7 +42,8 @@ from django.utils import timezone
 
 from accounts.choices import RegionLevel
 from accounts.models import Region
-from ecoenforce.errors import ConflictError, DomainError
+from accounts.selectors import visible_region_codes
+from ecoenforce.errors import ConflictError, DomainError, Forbidden
 from stats.metrics import DEFINITION_VERSION, METRICS, Period, insert_cells, metric_groups
 from stats.models import HalfYearSnapshot, SnapshotCell, SnapshotStatus
 
@@ -282,12 +283,17 @@ def snapshot_request(
     *, year: int, half: int, region_code: str | None = None, actor=None
 ) -> HalfYearSnapshot:
     """Record a requested build (status pending) and queue it for a worker once
-    the transaction commits. Raises DependencyUnavailable when the broker is
-    down, before anything is written."""
+    the transaction commits. A county user (``actor`` with a region scope)
+    builds their own regions only. Raises DependencyUnavailable when the
+    broker is down, before anything is written."""
     from stats.tasks import enqueue_build
 
     period = _period(year, half)
     region = _scope_region(region_code)
+    if actor is not None:
+        codes = visible_region_codes(actor)
+        if codes is not None and (region is None or region.code not in codes):
+            raise Forbidden("县级用户只能生成本辖区的统计", code="outside_scope", field="region")
     check_broker()
     with transaction.atomic():
         snapshot = (

@@ -339,3 +339,20 @@ def test_every_county_of_the_scope_has_every_metric():
     county = build_half_year(year=2024, half=1, region_code=SANHE)
     assert set(county.cells.values_list("region", flat=True)) == {"", SANHE}
     assert county.cells.filter(region=SANHE).count() == len(METRICS)
+
+
+@pytest.mark.django_db
+def test_a_county_user_requests_builds_of_their_own_county_only():
+    """The rule is the service's, so the API and the dashboard apply it alike."""
+    from accounts.roles import Role
+    from ecoenforce.errors import Forbidden
+    from tests.factories import OfficerFactory
+
+    county = OfficerFactory(roles=[Role.MANAGER], regions=[SANHE], badge_number=None).user
+    for region in (None, BAZHOU):
+        with pytest.raises(Forbidden) as refused:
+            services.snapshot_request(year=2024, half=1, region_code=region, actor=county)
+        assert refused.value.code == "outside_scope"
+    assert not HalfYearSnapshot.objects.exists()
+    own = services.snapshot_request(year=2024, half=1, region_code=SANHE, actor=county)
+    assert own.scope_region_id == SANHE
