@@ -141,6 +141,9 @@ def test_the_id_lists_never_leave_the_database():
     # One statement per group of metrics reading the same rows.
     assert len(aggregating) == len(metric_groups()) < len(METRICS)
     assert all(sql.lstrip().upper().startswith("INSERT INTO") for sql in aggregating)
+    # Nor does any other statement read a list back.
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+    assert reads and not [sql for sql in reads if "record_ids" in sql]
     # The stored counts are the lists' lengths.
     for ids, count, previous_ids, previous_count in snapshot.cells.values_list(
         "record_ids", "record_count", "previous_record_ids", "previous_record_count"

@@ -382,17 +382,20 @@ def test_the_records_list_pages_with_a_fixed_number_of_queries(
 
     client.force_login(manager)
     url = "/dashboard/records/2024-H1/penalty_cases/"
-    monkeypatch.setattr(dashboard_views, "RECORDS_PER_PAGE", 1)
     client.get(url)
     # session, user, its two permission sets (may read the dashboard), officer
     # and regions (scope), snapshots, the cell's count, the page's slice of
     # ids, the records with their enterprise, the region names: the same for
     # every page and size.
-    for page in (1, 2):
+    for size, page, rows in ((1, 1, 1), (1, 2, 1), (50, 1, 2)):
+        monkeypatch.setattr(dashboard_views, "RECORDS_PER_PAGE", size)
         with django_assert_num_queries(11):
             response = client.get(url, {"page": page})
         assert response.status_code == 200
-        assert f"第 {page} / 2 页" in response.content.decode()
+        assert len(response.context["rows"]) == rows
+        if size == 1:
+            assert f"第 {page} / 2 页" in response.content.decode()
+    monkeypatch.setattr(dashboard_views, "RECORDS_PER_PAGE", 1)
     first = client.get(url, {"page": 1}).content.decode()
     assert f"/admin/cases/penaltycase/{min(c.pk for c in cases)}/change/" in first
 

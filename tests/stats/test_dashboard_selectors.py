@@ -111,6 +111,8 @@ def test_the_trend_counts_only_what_the_card_counts():
 
     # A waiver is decided but is no penalty case: not in the card, not in the months.
     assert [c.value for c in trend["current"]] == [0, 0, 1, 0, 0, 0]
+    card = _snapshot().cells.get(metric="penalty_cases", region="")
+    assert sum(c.value for c in trend["current"]) == card.value == 1
 
 
 def test_cases_by_category_carry_their_ids():
