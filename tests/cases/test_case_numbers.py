@@ -64,8 +64,11 @@ def test_each_filing_year_has_its_own_sequence(make_case, approver):
 @pytest.mark.django_db
 def test_a_refused_filing_takes_no_number(make_case, approver):
     late = make_case(discovered_on=date(2024, 4, 1))
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         file(late, approver, date(2024, 5, 9))  # 15 days have passed
+    assert refused.value.code == "filing_deadline_passed"
+    late.refresh_from_db()
+    assert late.number in (None, "") and late.status == "clue"
     assert file(make_case(), approver, date(2024, 5, 9)).number == "廊环罚〔2024〕1号"
 
 

@@ -83,6 +83,7 @@ class TestList:
         with django_assert_num_queries(11):
             response = client.get(CHANGELIST)
         assert response.status_code == 200
+        assert len(response.context["cl"].result_list) == count
 
 
 class TestRecordPage:

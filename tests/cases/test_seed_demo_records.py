@@ -132,6 +132,7 @@ def test_every_kind_of_record_is_created(seeded):
 
 def test_every_record_went_through_the_rules(seeded):
     today = timezone.localdate()
+    assert PenaltyCase.objects.exists() and Inspection.objects.exists()
     for case in PenaltyCase.objects.prefetch_related("officers", "transitions"):
         assert len([o for o in case.officers.all() if o.certificate_valid_on(today)]) >= 2
         history = sorted(case.transitions.all(), key=lambda t: (t.on, t.id))

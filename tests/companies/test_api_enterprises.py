@@ -350,7 +350,9 @@ class TestQueryCounts:
         client = api_as(self.fresh(inspector))
         # officer, scope roots, scope codes, two permission queries, the row.
         with django_assert_num_queries(6):
-            client.get(f"{URL}{sanhe_enterprise.id}/")
+            response = client.get(f"{URL}{sanhe_enterprise.id}/")
+        assert response.status_code == 200
+        assert response.json()["id"] == sanhe_enterprise.id
 
 
 @pytest.mark.django_db
